@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 	"strconv"
 
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
 // componentSpec is how to run one component.
