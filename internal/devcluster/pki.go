@@ -25,7 +25,9 @@ type identity struct {
 // identities are the clients of the API server, one certificate each.
 var identities = []identity{
 	{file: "admin", user: "tether-dev-admin", groups: []string{"system:masters"}},
-	{file: "controller-manager", user: "system:kube-controller-manager"},
+	// The controller manager runs without per-controller service account
+	// credentials, so its own identity needs every controller's rights.
+	{file: "controller-manager", user: "system:kube-controller-manager", groups: []string{"system:masters"}},
 	{file: "scheduler", user: "system:kube-scheduler"},
 	{file: "kwok", user: "tether-dev-kwok", groups: []string{"system:masters"}},
 }

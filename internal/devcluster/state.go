@@ -117,7 +117,9 @@ func Down(dir string) error {
 			}
 		}
 	}
-	if left := stopAll(pids, dir, 10*time.Second); len(left) > 0 {
+	// A throwaway cluster needs no graceful shutdown: the API server would
+	// drain for many seconds.
+	if left := stopAll(pids, dir, 3*time.Second); len(left) > 0 {
 		return fmt.Errorf("processes %v of the cluster in %s did not stop", left, dir)
 	}
 	if err := os.Remove(filepath.Join(dir, stateFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {

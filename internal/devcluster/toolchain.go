@@ -223,11 +223,29 @@ func (t Toolchain) build(ctx context.Context, set binarySet, dir string) error {
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("build %s %s: %w\n%s", set.module, set.version, err, tail(log.String(), 40))
 	}
+	for _, name := range names {
+		if built := binaryName(set.packages[name]); built != name {
+			if err := os.Rename(filepath.Join(out, built), filepath.Join(out, name)); err != nil {
+				return fmt.Errorf("name %s binary: %w", name, err)
+			}
+		}
+	}
 	if err := os.Rename(out, dir); err != nil {
 		return fmt.Errorf("install %s into the cache: %w", set.module, err)
 	}
 	t.progressf("built %s %s in %s\n", set.module, set.version, time.Since(start).Round(time.Second))
 	return nil
+}
+
+// binaryName is the file name `go build -o dir/` gives pkg's binary: its
+// last path element, or the one before a major version suffix.
+func binaryName(pkg string) string {
+	parts := strings.Split(pkg, "/")
+	last := parts[len(parts)-1]
+	if len(parts) > 1 && len(last) > 1 && last[0] == 'v' && strings.Trim(last[1:], "0123456789") == "" {
+		return parts[len(parts)-2]
+	}
+	return last
 }
 
 func (t Toolchain) progressf(format string, args ...any) {

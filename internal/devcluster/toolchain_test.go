@@ -136,3 +136,19 @@ func TestEmbeddedModulesAreComplete(t *testing.T) {
 		}
 	}
 }
+
+func TestBinaryName(t *testing.T) {
+	tests := map[string]string{
+		"go.etcd.io/etcd/server/v3":            "server",
+		"k8s.io/kubernetes/cmd/kube-apiserver": "kube-apiserver",
+		"sigs.k8s.io/kwok/cmd/kwok":            "kwok",
+		"example.com/hello":                    "hello",
+		"example.com/v2":                       "example.com",
+		"example.com/tool/v":                   "v",
+	}
+	for pkg, want := range tests {
+		if got := binaryName(pkg); got != want {
+			t.Errorf("binaryName(%q) = %q, want %q", pkg, got, want)
+		}
+	}
+}
