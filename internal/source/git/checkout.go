@@ -1,0 +1,181 @@
+package git
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+)
+
+// Checkout returns a directory holding the files of commit (a full SHA) in
+// repoURL, fetching the commit when missing. The directory,
+// Dir/checkouts/<repository hash>/<commit>, is written once, to a temporary
+// directory renamed into place, and then reused by every caller: it must
+// not be modified. Its files are read-only (0444, or 0555 when executable);
+// its directories stay writable so that the cache can be removed.
+//
+// Symbolic links are written as links, wherever they point: whoever reads
+// the checkout must confine itself to it. Nothing is ever written outside
+// the directory: entries named "..", ".", or with a slash, and duplicate
+// names, make the checkout fail. Submodules become empty directories; Git
+// LFS pointers are left as they are.
+func (s *Store) Checkout(ctx context.Context, repoURL, commit string) (string, error) {
+	r, err := s.repo(repoURL)
+	if err != nil {
+		return "", err
+	}
+	if !isFullHash(commit) {
+		return "", fmt.Errorf("checkout %q of %s: not a full commit SHA; resolve it first", commit, Redact(repoURL))
+	}
+	commit = strings.ToLower(commit)
+	dir := filepath.Join(r.checkoutDir, commit)
+	if isDir(dir) {
+		return dir, nil
+	}
+	if err := s.ensure(ctx, r, repoURL, plumbing.NewHash(commit)); err != nil {
+		return "", err
+	}
+	if err := lock(ctx, r.checkout); err != nil {
+		return "", err
+	}
+	defer func() { <-r.checkout }()
+	if isDir(dir) {
+		return dir, nil
+	}
+	err = s.withCommits(ctx, repoURL, []string{commit}, func(st *filesystem.Storage, c []*object.Commit) error {
+		return writeCheckout(ctx, st, c[0], dir)
+	})
+	if err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+func isDir(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.IsDir()
+}
+
+// writeCheckout writes the tree of c into a temporary sibling of dir, then
+// renames it to dir.
+func writeCheckout(ctx context.Context, st *filesystem.Storage, c *object.Commit, dir string) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".tmp-"+filepath.Base(dir)[:12]+"-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	tree, err := c.Tree()
+	if err != nil {
+		return err
+	}
+	w := treeWriter{ctx: ctx, st: st}
+	if err := w.write(tree, tmp); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil && !isDir(dir) {
+		return err
+	}
+	return nil
+}
+
+// treeWriter writes git trees to disk.
+type treeWriter struct {
+	ctx context.Context
+	st  *filesystem.Storage
+}
+
+// write creates the entries of tree in dir, an empty directory it created.
+// Each entry is created exclusively (os.Mkdir, O_EXCL, os.Symlink), so a
+// name can never reuse a path written before, such as a link.
+func (w treeWriter) write(tree *object.Tree, dir string) error {
+	for _, e := range tree.Entries {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+		if !validName(e.Name) {
+			return fmt.Errorf("tree %s has an invalid entry name %q", tree.Hash, e.Name)
+		}
+		if err := w.entry(e, filepath.Join(dir, e.Name)); err != nil {
+			return fmt.Errorf("write %s: %w", e.Name, err)
+		}
+	}
+	return nil
+}
+
+func validName(name string) bool {
+	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/\x00") &&
+		!filepath.IsAbs(name)
+}
+
+func (w treeWriter) entry(e object.TreeEntry, path string) error {
+	switch e.Mode {
+	case filemode.Dir:
+		sub, err := object.GetTree(w.st, e.Hash)
+		if err != nil {
+			return err
+		}
+		if err := os.Mkdir(path, 0o755); err != nil {
+			return err
+		}
+		return w.write(sub, path)
+	case filemode.Regular, filemode.Deprecated:
+		return w.file(e.Hash, path, 0o444)
+	case filemode.Executable:
+		return w.file(e.Hash, path, 0o555)
+	case filemode.Symlink:
+		target, err := w.blob(e.Hash)
+		if err != nil {
+			return err
+		}
+		return os.Symlink(string(target), path)
+	case filemode.Submodule:
+		return os.Mkdir(path, 0o755)
+	}
+	return fmt.Errorf("unsupported mode %s", e.Mode)
+}
+
+func (w treeWriter) file(h plumbing.Hash, path string, mode fs.FileMode) error {
+	blob, err := object.GetBlob(w.st, h)
+	if err != nil {
+		return err
+	}
+	src, err := blob.Reader()
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(dst, src)
+	return errors.Join(err, dst.Close())
+}
+
+func (w treeWriter) blob(h plumbing.Hash) ([]byte, error) {
+	blob, err := object.GetBlob(w.st, h)
+	if err != nil {
+		return nil, err
+	}
+	r, err := blob.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(io.LimitReader(r, 4096))
+}

@@ -1,0 +1,211 @@
+package git
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	gogit "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+
+	"github.com/tether-gitops/tether/internal/gitserver"
+	"github.com/tether-gitops/tether/internal/gitserver/gittest"
+)
+
+func TestCheckout(t *testing.T) {
+	t.Parallel()
+	srv := gittest.NewServer(t)
+	repo := srv.NewRepo("apps", nil)
+	sha := repo.CommitWith(gitserver.Commit{
+		Files:       map[string]string{"app/deploy.yaml": "kind: Deployment\n", "app/nested/deep/cm.yaml": "kind: ConfigMap\n"},
+		Executables: map[string]string{"hack/run.sh": "#!/bin/sh\n"},
+		Symlinks:    map[string]string{"app/link.yaml": "deploy.yaml", "escape": "../../../../etc/passwd"},
+	})
+	store := &Store{Dir: t.TempDir()}
+	dir, err := store.Checkout(testContext(t), repo.URL, sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(store.Dir, "checkouts"); !strings.HasPrefix(dir, want) || filepath.Base(dir) != sha {
+		t.Errorf("checkout dir = %s, want %s/<repo>/%s", dir, want, sha)
+	}
+	files := map[string]struct {
+		content string
+		mode    fs.FileMode
+	}{
+		"app/deploy.yaml":         {"kind: Deployment\n", 0o444},
+		"app/nested/deep/cm.yaml": {"kind: ConfigMap\n", 0o444},
+		"hack/run.sh":             {"#!/bin/sh\n", 0o555},
+	}
+	for path, want := range files {
+		info, err := os.Lstat(filepath.Join(dir, path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := os.ReadFile(filepath.Join(dir, path))
+		if string(data) != want.content || info.Mode() != want.mode {
+			t.Errorf("%s: content %q mode %v, want %q %v", path, data, info.Mode(), want.content, want.mode)
+		}
+	}
+	for path, target := range map[string]string{"app/link.yaml": "deploy.yaml", "escape": "../../../../etc/passwd"} {
+		got, err := os.Readlink(filepath.Join(dir, path))
+		if err != nil || got != target {
+			t.Errorf("link %s -> %q (%v), want %q", path, got, err, target)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Dir(dir))
+	if len(entries) != 1 {
+		t.Errorf("checkouts of the repository: %v, want only %s (no temporary directory left)", entries, sha)
+	}
+}
+
+func TestCheckoutIsReused(t *testing.T) {
+	t.Parallel()
+	srv := gittest.NewServer(t)
+	repo := srv.NewRepo("apps", map[string]string{"a.yaml": "a"})
+	store := &Store{Dir: t.TempDir()}
+	ctx := testContext(t)
+	dir, err := store.Checkout(ctx, repo.URL, repo.Head())
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.Stat(filepath.Join(dir, "a.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := store.Checkout(ctx, repo.URL, strings.ToUpper(repo.Head()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(filepath.Join(again, "a.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != dir || !os.SameFile(before, after) {
+		t.Errorf("second checkout %s rewrote the first %s", again, dir)
+	}
+	// Another Store on the same cache, as after a restart, reuses it too.
+	restarted, err := (&Store{Dir: store.Dir}).Checkout(ctx, repo.URL, repo.Head())
+	if err != nil || restarted != dir {
+		t.Errorf("after restart: %s, %v; want %s", restarted, err, dir)
+	}
+	if n := srv.Fetches(repo.Name); n != 1 {
+		t.Errorf("fetches = %d, want 1", n)
+	}
+}
+
+func TestCheckoutRejectsHostileTrees(t *testing.T) {
+	t.Parallel()
+	outside := t.TempDir()
+	tests := []struct {
+		name    string
+		entries func(w *objectWriter) []object.TreeEntry
+	}{
+		{"dot-dot", func(w *objectWriter) []object.TreeEntry {
+			return []object.TreeEntry{{Name: "..", Mode: filemode.Regular, Hash: w.blob("x")}}
+		}},
+		{"slash", func(w *objectWriter) []object.TreeEntry {
+			return []object.TreeEntry{{Name: "a/b", Mode: filemode.Regular, Hash: w.blob("x")}}
+		}},
+		{"absolute", func(w *objectWriter) []object.TreeEntry {
+			return []object.TreeEntry{{Name: filepath.Join(outside, "pwned"), Mode: filemode.Regular, Hash: w.blob("x")}}
+		}},
+		{"link then directory of the same name", func(w *objectWriter) []object.TreeEntry {
+			sub := w.tree([]object.TreeEntry{{Name: "pwned", Mode: filemode.Regular, Hash: w.blob("x")}})
+			return []object.TreeEntry{
+				{Name: "dir", Mode: filemode.Symlink, Hash: w.blob(outside)},
+				{Name: "dir", Mode: filemode.Dir, Hash: sub},
+			}
+		}},
+		{"link then file of the same name", func(w *objectWriter) []object.TreeEntry {
+			return []object.TreeEntry{
+				{Name: "f", Mode: filemode.Symlink, Hash: w.blob(filepath.Join(outside, "pwned"))},
+				{Name: "f", Mode: filemode.Regular, Hash: w.blob("x")},
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "repo.git")
+			if err := gitserver.InitBare(context.Background(), dir); err != nil {
+				t.Fatal(err)
+			}
+			w := newObjectWriter(t, dir)
+			commit := w.commit(w.tree(tt.entries(w)))
+			store := &Store{Dir: t.TempDir()}
+			if _, err := store.Checkout(testContext(t), dir, commit); err == nil {
+				t.Fatal("checkout succeeded")
+			}
+			if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+				t.Errorf("checkout wrote outside its directory: %v", entries)
+			}
+			checkouts, _ := filepath.Glob(filepath.Join(store.Dir, "checkouts", "*", "*"))
+			if len(checkouts) != 0 {
+				t.Errorf("failed checkout left %v", checkouts)
+			}
+		})
+	}
+}
+
+// objectWriter writes raw git objects, which git itself would refuse to
+// create, into a repository.
+type objectWriter struct {
+	t  *testing.T
+	st storer.EncodedObjectStorer
+	r  *gogit.Repository
+}
+
+func newObjectWriter(t *testing.T, dir string) *objectWriter {
+	r, err := gogit.PlainOpen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &objectWriter{t: t, st: r.Storer, r: r}
+}
+
+func (w *objectWriter) put(o interface {
+	Encode(plumbing.EncodedObject) error
+}) plumbing.Hash {
+	obj := w.st.NewEncodedObject()
+	if err := o.Encode(obj); err != nil {
+		w.t.Fatal(err)
+	}
+	h, err := w.st.SetEncodedObject(obj)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return h
+}
+
+func (w *objectWriter) blob(content string) plumbing.Hash {
+	obj := w.st.NewEncodedObject()
+	obj.SetType(plumbing.BlobObject)
+	wr, _ := obj.Writer()
+	_, _ = wr.Write([]byte(content))
+	_ = wr.Close()
+	h, err := w.st.SetEncodedObject(obj)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return h
+}
+
+func (w *objectWriter) tree(entries []object.TreeEntry) plumbing.Hash {
+	return w.put(&object.Tree{Entries: entries})
+}
+
+func (w *objectWriter) commit(tree plumbing.Hash) string {
+	sig := object.Signature{Name: "t", Email: "t@t", When: time.Unix(0, 0)}
+	h := w.put(&object.Commit{Author: sig, Committer: sig, Message: "hostile", TreeHash: tree})
+	if err := w.r.Storer.SetReference(plumbing.NewHashReference("refs/heads/main", h)); err != nil {
+		w.t.Fatal(err)
+	}
+	return h.String()
+}
