@@ -53,13 +53,21 @@ type Cluster struct {
 	Client kubernetes.Interface
 }
 
-// Run starts (or connects to) the cluster, runs the tests and stops what it
+// Run starts (or connects to) the cluster, calls each setup in order (to
+// install CRDs or start a controller, say), runs the tests and stops what it
 // started. It returns the exit code for os.Exit.
-func (c *Cluster) Run(m *testing.M) int {
+func (c *Cluster) Run(m *testing.M, setup ...func(*Cluster) error) int {
 	stop, err := c.start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "clustertest:", err)
 		return 1
+	}
+	for _, fn := range setup {
+		if err := fn(c); err != nil {
+			fmt.Fprintln(os.Stderr, "clustertest: setup:", err)
+			_ = stop()
+			return 1
+		}
 	}
 	code := m.Run()
 	if err := stop(); err != nil {

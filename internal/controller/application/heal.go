@@ -1,0 +1,66 @@
+package application
+
+import (
+	"sync"
+	"time"
+)
+
+// healTracker spaces out heals of drift that keeps coming back: each heal
+// within healWindow of the previous one doubles the wait, up to maxHealWait,
+// so that a controller fighting Tether is not fought in a tight loop.
+type healTracker struct {
+	mu    sync.Mutex
+	state map[string]healState
+}
+
+type healState struct {
+	count int
+	last  time.Time
+}
+
+const (
+	healWindow  = 2 * time.Minute
+	maxHealWait = 5 * time.Minute
+)
+
+func newHealTracker() *healTracker { return &healTracker{state: map[string]healState{}} }
+
+// wait returns how long to wait before healing app, whose last sync finished
+// at finished; 0 means heal now. The first heal waits only for timeout to
+// pass since the last sync, as Argo CD does.
+func (h *healTracker) wait(app string, finished time.Time, timeout time.Duration, now time.Time) time.Duration {
+	h.mu.Lock()
+	s := h.state[app]
+	h.mu.Unlock()
+	delay := timeout
+	if now.Sub(s.last) < healWindow {
+		for i := 0; i < s.count && delay < maxHealWait; i++ {
+			delay *= 2
+		}
+	}
+	delay = min(delay, maxHealWait)
+	if elapsed := now.Sub(finished); elapsed < delay {
+		return delay - elapsed
+	}
+	return 0
+}
+
+// healed records a heal of app at now.
+func (h *healTracker) healed(app string, now time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := h.state[app]
+	if now.Sub(s.last) >= healWindow {
+		s.count = 0
+	}
+	s.count++
+	s.last = now
+	h.state[app] = s
+}
+
+// repeated reports how many heals of app came in a row.
+func (h *healTracker) repeated(app string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.state[app].count
+}

@@ -1,0 +1,139 @@
+package application
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/apply"
+	"github.com/tether-gitops/tether/internal/live"
+	"github.com/tether-gitops/tether/internal/render"
+)
+
+// FieldManager is the server-side apply field manager of everything Tether
+// applies.
+const FieldManager = "tether"
+
+// Source resolves revisions and checks commits out; the git source
+// implements it.
+type Source interface {
+	Resolve(ctx context.Context, repoURL, revision string) (string, error)
+	Checkout(ctx context.Context, repoURL, commit string) (string, error)
+}
+
+// Renderer turns a checkout into objects; render.Render implements it.
+type Renderer func(ctx context.Context, req render.Request) (*render.Result, error)
+
+// Options are the controller's knobs, set from flags.
+type Options struct {
+	// Namespace is where Applications live.
+	Namespace string
+	// ReconcileInterval and ReconcileJitter space out periodic reconciles.
+	ReconcileInterval, ReconcileJitter time.Duration
+	// SelfHealTimeout spaces out repeated heals of drift.
+	SelfHealTimeout time.Duration
+	// RevisionCacheTTL is how long a resolved branch or tag is trusted
+	// before asking the repository again; a refresh skips it.
+	RevisionCacheTTL time.Duration
+}
+
+// Reconciler reconciles Applications.
+type Reconciler struct {
+	Client   client.Client
+	Live     *live.Cache
+	Applier  *apply.Applier
+	Source   Source
+	Render   Renderer
+	Recorder events.EventRecorder
+	Cluster  ClusterInfo
+	Options
+
+	renders   *renderCache
+	revisions *revisionCache
+	heals     *healTracker
+	now       func() time.Time
+}
+
+// ClusterInfo describes the destination cluster for rendering.
+type ClusterInfo struct {
+	KubeVersion string
+	APIVersions []string
+}
+
+// Init prepares the caches; call it once before the first Reconcile.
+func (r *Reconciler) Init() {
+	r.renders = newRenderCache()
+	r.revisions = newRevisionCache(r.RevisionCacheTTL)
+	r.heals = newHealTracker()
+	if r.now == nil {
+		r.now = time.Now
+	}
+}
+
+// Reconcile brings one Application's cluster state to what Git says, as far
+// as its sync policy allows, and records the outcome in its status.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(appv1.GroupVersion.WithKind("Application"))
+	if err := r.Client.Get(ctx, req.NamespacedName, u); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	app := &appv1.Application{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.UnstructuredContent(), app); err != nil {
+		return ctrl.Result{}, fmt.Errorf("decode application %s: %w", req.NamespacedName, err)
+	}
+	if !app.DeletionTimestamp.IsZero() {
+		return r.finalize(ctx, app)
+	}
+	run := newRun(r, app, u)
+	run.execute(ctx)
+	if err := r.writeStatus(ctx, run); err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: run.requeueAfter(r)}, run.transient
+}
+
+// requeueAfter is the periodic reconcile delay, or sooner when a heal waits.
+func (run *run) requeueAfter(r *Reconciler) time.Duration {
+	d := r.ReconcileInterval
+	if r.ReconcileJitter > 0 {
+		d += rand.N(r.ReconcileJitter)
+	}
+	if run.retryIn > 0 && run.retryIn < d {
+		d = run.retryIn
+	}
+	return d
+}
+
+// writeStatus patches the status (and a cleared operation) only when they
+// changed. It bumps reconciledAt only together with another change, so a
+// reconcile that changed nothing makes no write.
+func (r *Reconciler) writeStatus(ctx context.Context, run *run) error {
+	orig, app := run.orig, run.app
+	app.Status.Conditions = run.conditions.list(orig.Status.Conditions, r.now())
+	if equality.Semantic.DeepEqual(orig.Status, app.Status) && equality.Semantic.DeepEqual(orig.Operation, app.Operation) &&
+		equality.Semantic.DeepEqual(orig.Annotations, app.Annotations) {
+		return nil
+	}
+	now := metaNow(r.now())
+	app.Status.ReconciledAt = &now
+	app.Status.ObservedAt = &now
+	patch := client.MergeFrom(orig)
+	if orig.Operation != nil && app.Operation == nil {
+		// Clearing the operation must not drop one set meanwhile.
+		patch = client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})
+	}
+	if err := r.Client.Patch(ctx, app, patch); err != nil {
+		return fmt.Errorf("write status of application %s: %w", app.Name, err)
+	}
+	return nil
+}

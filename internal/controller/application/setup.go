@@ -1,0 +1,74 @@
+package application
+
+import (
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+)
+
+// Triggers carries requests to reconcile an Application from outside the
+// Application watch: changes of its live objects, and push webhooks.
+type Triggers chan event.GenericEvent
+
+// NewTriggers returns a channel with room for size pending triggers.
+func NewTriggers(size int) Triggers { return make(Triggers, size) }
+
+// App asks for a reconcile of the Application with the given instance name
+// (see live.AppOf) in the controller's namespace ns.
+func (t Triggers) App(instance, ns string) {
+	name := instance
+	if before, after, ok := strings.Cut(instance, "_"); ok {
+		ns, name = before, after
+	}
+	obj := &unstructured.Unstructured{}
+	obj.SetNamespace(ns)
+	obj.SetName(name)
+	t <- event.GenericEvent{Object: obj}
+}
+
+// SetupWithManager registers the reconciler with mgr, reconciling with
+// workers in parallel.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, triggers Triggers, workers int) error {
+	r.Init()
+	app := &unstructured.Unstructured{}
+	app.SetGroupVersionKind(appv1.GroupVersion.WithKind("Application"))
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("application").
+		For(app, builder.WithPredicates(ignoreStatusOnly())).
+		WatchesRawSource(source.Channel(triggers, &handler.EnqueueRequestForObject{})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
+		Complete(r)
+}
+
+// ignoreStatusOnly drops update events that changed only the status, which
+// are mostly the controller's own writes.
+func ignoreStatusOnly() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		oldU, ok1 := e.ObjectOld.(*unstructured.Unstructured)
+		newU, ok2 := e.ObjectNew.(*unstructured.Unstructured)
+		if !ok1 || !ok2 {
+			return true
+		}
+		return !equality.Semantic.DeepEqual(oldU.Object["spec"], newU.Object["spec"]) ||
+			!equality.Semantic.DeepEqual(oldU.Object["operation"], newU.Object["operation"]) ||
+			!metaEqual(oldU, newU)
+	}}
+}
+
+func metaEqual(a, b metav1.Object) bool {
+	return equality.Semantic.DeepEqual(a.GetAnnotations(), b.GetAnnotations()) &&
+		equality.Semantic.DeepEqual(a.GetLabels(), b.GetLabels()) &&
+		equality.Semantic.DeepEqual(a.GetFinalizers(), b.GetFinalizers()) &&
+		a.GetDeletionTimestamp().Equal(b.GetDeletionTimestamp())
+}

@@ -1,0 +1,179 @@
+package application
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime"
+
+	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+)
+
+// inCluster names the only destination Tether deploys to for now: the
+// cluster it runs in.
+const inClusterServer = "https://kubernetes.default.svc"
+
+// refresh honours the refresh annotation: hard drops the caches for this
+// Application; either way the annotation is removed with the status write.
+func (run *run) refresh(_ context.Context) bool {
+	kind, ok := run.app.RefreshRequested()
+	if !ok {
+		return true
+	}
+	run.hardRefresh = true // a requested refresh asks the repository again
+	if kind == appv1.RefreshTypeHard {
+		run.r.renders.forget(run.instance())
+	}
+	ann := map[string]string{}
+	for k, v := range run.app.Annotations {
+		if k != appv1.AnnotationKeyRefresh {
+			ann[k] = v
+		}
+	}
+	run.app.Annotations = ann
+	return true
+}
+
+// checkSpec reports fields Tether cannot honour. Fields that change what is
+// deployed stop the reconcile (InvalidSpecError); others are reported as
+// UnsupportedField and the rest of the spec is honoured.
+func (run *run) checkSpec(_ context.Context) bool {
+	spec := run.app.Spec
+	if unknown := unknownFields(run.raw.Object, run.app); len(unknown) > 0 {
+		run.conditions.set(appv1.ApplicationConditionUnsupportedField,
+			fmt.Sprintf("fields not known to Tether are ignored: %s", strings.Join(unknown, ", ")))
+	}
+	if unsupported := unsupportedFields(&spec); len(unsupported) > 0 {
+		run.conditions.set(appv1.ApplicationConditionUnsupportedField,
+			fmt.Sprintf("fields not supported yet are ignored: %s", strings.Join(unsupported, ", ")))
+	}
+	if msg := invalidSpec(&spec); msg != "" {
+		run.conditions.set(appv1.ApplicationConditionInvalidSpecError, msg)
+		run.app.Status.Sync.Status = appv1.SyncStatusCodeUnknown
+		return false
+	}
+	run.source = spec.GetSource()
+	return true
+}
+
+// invalidSpec returns why spec cannot be reconciled, or "".
+func invalidSpec(spec *appv1.ApplicationSpec) string {
+	switch {
+	case spec.HasMultipleSources():
+		return "spec.sources: multiple sources are not supported yet; use spec.source"
+	case spec.SourceHydrator != nil:
+		return "spec.sourceHydrator is not supported yet; use spec.source"
+	case spec.Source == nil:
+		return "spec.source is required"
+	case spec.Source.RepoURL == "":
+		return "spec.source.repoURL is required"
+	case spec.Source.Chart != "":
+		return "spec.source.chart: Helm repositories are not supported yet; point repoURL at a Git repository holding the chart"
+	case spec.Source.Plugin != nil:
+		return "spec.source.plugin: config management plugins are not supported"
+	case spec.Source.Directory != nil && spec.Source.Directory.Jsonnet.TLAs != nil,
+		spec.Source.Directory != nil && spec.Source.Directory.Jsonnet.ExtVars != nil:
+		return "spec.source.directory.jsonnet is not supported"
+	}
+	d := spec.Destination
+	if d.Server != "" && d.Name != "" {
+		return "spec.destination: set server or name, not both"
+	}
+	if d.Server == "" && d.Name == "" {
+		return "spec.destination: server or name is required"
+	}
+	if strings.TrimSuffix(d.Server, "/") != inClusterServer && d.Server != "" {
+		return fmt.Sprintf("spec.destination.server %q: only the in-cluster destination %s is supported yet", d.Server, inClusterServer)
+	}
+	if d.Name != "" && d.Name != "in-cluster" {
+		return fmt.Sprintf("spec.destination.name %q: only the in-cluster destination is supported yet", d.Name)
+	}
+	return ""
+}
+
+// unsupportedFields lists set fields that Tether accepts but ignores.
+func unsupportedFields(spec *appv1.ApplicationSpec) []string {
+	var out []string
+	add := func(set bool, field string) {
+		if set {
+			out = append(out, field)
+		}
+	}
+	if spec.SyncPolicy != nil {
+		add(spec.SyncPolicy.Retry != nil, "spec.syncPolicy.retry")
+	}
+	for i, ig := range spec.IgnoreDifferences {
+		add(len(ig.JQPathExpressions) > 0, fmt.Sprintf("spec.ignoreDifferences[%d].jqPathExpressions", i))
+	}
+	if s := spec.Source; s != nil && s.Kustomize != nil {
+		add(s.Kustomize.Version != "", "spec.source.kustomize.version")
+	}
+	if s := spec.Source; s != nil && s.Helm != nil {
+		add(s.Helm.Version != "", "spec.source.helm.version")
+		add(s.Helm.PassCredentials, "spec.source.helm.passCredentials")
+	}
+	return out
+}
+
+// unknownFields lists the paths of fields in raw that the typed object does
+// not carry: fields of a newer Argo CD, or typos. Only spec is checked.
+func unknownFields(raw map[string]any, app *appv1.Application) []string {
+	typed, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&app.Spec)
+	if err != nil {
+		return nil
+	}
+	spec, _ := raw["spec"].(map[string]any)
+	var out []string
+	collectUnknown("spec", spec, typed, &out)
+	sort.Strings(out)
+	return out
+}
+
+func collectUnknown(path string, raw, typed map[string]any, out *[]string) {
+	for k, v := range raw {
+		tv, ok := typed[k]
+		if !ok {
+			if v != nil && !emptyValue(v) {
+				*out = append(*out, path+"."+k)
+			}
+			continue
+		}
+		switch rv := v.(type) {
+		case map[string]any:
+			if tm, ok := tv.(map[string]any); ok {
+				collectUnknown(path+"."+k, rv, tm, out)
+			}
+		case []any:
+			if tl, ok := tv.([]any); ok && len(tl) == len(rv) {
+				for i := range rv {
+					rm, ok1 := rv[i].(map[string]any)
+					tm, ok2 := tl[i].(map[string]any)
+					if ok1 && ok2 {
+						collectUnknown(fmt.Sprintf("%s.%s[%d]", path, k, i), rm, tm, out)
+					}
+				}
+			}
+		}
+	}
+}
+
+// emptyValue is true for values that omitempty drops in the typed copy.
+func emptyValue(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return x == ""
+	case bool:
+		return !x
+	case map[string]any:
+		return len(x) == 0
+	case []any:
+		return len(x) == 0
+	case int64:
+		return x == 0
+	case float64:
+		return x == 0
+	}
+	return false
+}

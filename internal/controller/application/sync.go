@@ -1,0 +1,369 @@
+package application
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/apply"
+)
+
+// sync runs the operation the user asked for, or an automated sync when the
+// sync policy calls for one. It never applies anything after a failed render:
+// the pipeline stops before it.
+func (run *run) sync(ctx context.Context) bool {
+	if op := run.app.Operation; op != nil && op.Sync != nil {
+		run.runOperation(ctx, *op)
+		run.app.Operation = nil
+		return true
+	}
+	if ok, reason := run.shouldAutoSync(); !ok {
+		if reason != "" {
+			run.conditions.set(appv1.ApplicationConditionSyncError, reason)
+		}
+		return true
+	}
+	policy := run.app.Spec.SyncPolicy
+	op := appv1.Operation{
+		Sync: &appv1.SyncOperation{
+			Revision:    run.commit,
+			Prune:       policy.Automated.Prune,
+			SyncOptions: policy.SyncOptions,
+		},
+		InitiatedBy: appv1.OperationInitiator{Automated: true},
+	}
+	healing, drift := run.lastSyncedSameTarget(), run.driftSummary()
+	run.runOperation(ctx, op)
+	if healing {
+		run.r.heals.healed(run.instance(), run.r.now())
+		run.event(corev1.EventTypeNormal, "DriftReverted", "Reverted drift of %s to %s", drift, shortSHA(run.commit))
+	}
+	return true
+}
+
+// shouldAutoSync decides, as Argo CD does, whether to start an automated
+// sync; when it does not, reason says why if the user should know.
+func (run *run) shouldAutoSync() (bool, string) {
+	policy := run.app.Spec.SyncPolicy
+	if !policy.IsAutomated() || run.app.Status.Sync.Status != appv1.SyncStatusCodeOutOfSync {
+		return false, ""
+	}
+	if len(run.desired) == 0 && len(run.prune) > 0 && !policy.Automated.AllowEmpty {
+		return false, "automated sync refused: Git renders no resources and syncing would delete all of them; set syncPolicy.automated.allowEmpty to allow it"
+	}
+	last := run.app.Status.OperationState
+	if !run.lastSyncedSameTarget() {
+		return true, ""
+	}
+	// The same commit and source were synced already: only selfHeal may
+	// sync again, and a failed attempt is not retried in a loop.
+	if last.Phase != appv1.OperationSucceeded {
+		return false, fmt.Sprintf("automated sync to %s failed before and is not retried: %s", shortSHA(run.commit), last.Message)
+	}
+	if !policy.Automated.SelfHeal {
+		return false, ""
+	}
+	if wait := run.r.heals.wait(run.instance(), lastFinished(last), run.r.SelfHealTimeout, run.r.now()); wait > 0 {
+		run.retryIn = wait
+		return false, ""
+	}
+	return true, ""
+}
+
+// lastSyncedSameTarget reports whether the last operation synced the commit
+// and source compared now.
+func (run *run) lastSyncedSameTarget() bool {
+	last := run.app.Status.OperationState
+	if last == nil || last.SyncResult == nil {
+		return false
+	}
+	return last.SyncResult.Revision == run.commit && sourcesEqual(last.SyncResult.Source, run.source)
+}
+
+func sourcesEqual(a, b appv1.ApplicationSource) bool {
+	return equality.Semantic.DeepEqual(a, b)
+}
+
+func lastFinished(s *appv1.OperationState) time.Time {
+	if s.FinishedAt != nil {
+		return s.FinishedAt.Time
+	}
+	return s.StartedAt.Time
+}
+
+// runOperation applies the desired objects (those op names, or all), prunes
+// when op asks for it, and records the operation state and history.
+func (run *run) runOperation(ctx context.Context, op appv1.Operation) {
+	started := metaNow(run.r.now())
+	sop := op.Sync
+	state := &appv1.OperationState{Operation: op, Phase: appv1.OperationRunning, StartedAt: started}
+	kind := "Sync"
+	if op.InitiatedBy.Automated {
+		kind = "Automated sync"
+	}
+	desired, err := run.operationTargets(ctx, sop)
+	if err != nil {
+		run.finishOperation(state, appv1.OperationError, err.Error(), nil)
+		return
+	}
+	run.event(corev1.EventTypeNormal, "OperationStarted", "%s to %s started", kind, shortSHA(run.commit))
+	results, failed := run.applyAll(ctx, desired, sop)
+	if failed == "" {
+		results = append(results, run.pruneAll(ctx, sop)...)
+	}
+	phase, msg := appv1.OperationSucceeded, "successfully synced (all tasks run)"
+	if failed != "" {
+		phase, msg = appv1.OperationFailed, "one or more objects failed to apply: "+failed
+	}
+	run.finishOperation(state, phase, msg, results)
+	if phase == appv1.OperationSucceeded {
+		run.event(corev1.EventTypeNormal, "OperationCompleted", "%s to %s succeeded", kind, shortSHA(run.commit))
+	} else {
+		run.event(corev1.EventTypeWarning, "OperationCompleted", "%s to %s failed: %s", kind, shortSHA(run.commit), msg)
+	}
+	if phase == appv1.OperationSucceeded && !sop.DryRun {
+		run.recordHistory(state)
+	}
+	run.updateSyncStatus()
+}
+
+// operationTargets returns the objects op applies: the desired state at its
+// revision, narrowed to op.Resources when it names some.
+func (run *run) operationTargets(ctx context.Context, sop *appv1.SyncOperation) ([]*unstructured.Unstructured, error) {
+	if sop.Revision != "" && sop.Revision != run.commit {
+		commit, err := run.r.revisions.resolve(ctx, run.r.Source, run.source.RepoURL, sop.Revision, true)
+		if err != nil {
+			return nil, err
+		}
+		if commit != run.commit {
+			objs, _, err := run.renderAt(ctx, commit)
+			if err != nil {
+				return nil, err
+			}
+			desired, err := run.prepare(objs)
+			if err != nil {
+				return nil, err
+			}
+			run.commit, run.desired = commit, desired
+			if !run.compare(ctx) {
+				return nil, fmt.Errorf("compare at %s failed", shortSHA(commit))
+			}
+		}
+	}
+	if len(sop.Resources) == 0 {
+		return run.desired, nil
+	}
+	var out []*unstructured.Unstructured
+	for _, obj := range run.desired {
+		if selected(sop.Resources, obj) {
+			out = append(out, obj)
+		}
+	}
+	return out, nil
+}
+
+func selected(sel []appv1.SyncOperationResource, obj *unstructured.Unstructured) bool {
+	gvk := obj.GroupVersionKind()
+	for _, r := range sel {
+		if r.Group == gvk.Group && r.Kind == gvk.Kind && r.Name == obj.GetName() &&
+			(r.Namespace == "" || r.Namespace == obj.GetNamespace()) {
+			return true
+		}
+	}
+	return false
+}
+
+func (run *run) syncOptions(sop *appv1.SyncOperation) appv1.SyncOptions {
+	opts := append(appv1.SyncOptions{}, sop.SyncOptions...)
+	if p := run.app.Spec.SyncPolicy; p != nil {
+		opts = append(opts, p.SyncOptions...)
+	}
+	return opts
+}
+
+// applyAll applies objs in order, wave by wave, and stops after a wave in
+// which something failed; failed names what failed, "" when nothing did.
+func (run *run) applyAll(ctx context.Context, objs []*unstructured.Unstructured, sop *appv1.SyncOperation) ([]*appv1.ResourceResult, string) {
+	var results []*appv1.ResourceResult
+	if run.syncOptions(sop).HasOption("CreateNamespace=true") {
+		if res := run.ensureNamespace(ctx, sop.DryRun); res != nil {
+			results = append(results, res)
+			if res.Status == appv1.ResultCodeSyncFailed {
+				return results, res.Message
+			}
+		}
+	}
+	ordered := append([]*unstructured.Unstructured(nil), objs...)
+	apply.Sort(ordered)
+	var failures []string
+	for i, obj := range ordered {
+		if i > 0 && apply.Wave(obj) != apply.Wave(ordered[i-1]) && len(failures) > 0 {
+			break
+		}
+		res := resourceResult(obj)
+		out, err := run.r.Applier.Apply(ctx, obj, sop.DryRun)
+		if err != nil {
+			res.Status, res.Message = appv1.ResultCodeSyncFailed, err.Error()
+			failures = append(failures, err.Error())
+		} else {
+			res.Status, res.Message = appv1.ResultCodeSynced, configuredMessage(run.live[keyOf(obj)], sop.DryRun)
+			if !sop.DryRun {
+				run.live[keyOf(obj)] = out
+			}
+		}
+		results = append(results, res)
+	}
+	return results, strings.Join(failures, "; ")
+}
+
+func configuredMessage(before *unstructured.Unstructured, dryRun bool) string {
+	msg := "configured"
+	if before == nil {
+		msg = "created"
+	}
+	if dryRun {
+		msg += " (dry run)"
+	}
+	return msg
+}
+
+// ensureNamespace creates the destination namespace when it is missing, as
+// CreateNamespace=true asks. The namespace is not tracked, so it is never
+// pruned.
+func (run *run) ensureNamespace(ctx context.Context, dryRun bool) *appv1.ResourceResult {
+	name := run.app.Spec.Destination.Namespace
+	if name == "" {
+		return nil
+	}
+	ns := &unstructured.Unstructured{}
+	ns.SetAPIVersion("v1")
+	ns.SetKind("Namespace")
+	ns.SetName(name)
+	if md := run.app.Spec.SyncPolicy.ManagedNamespaceMetadata; md != nil {
+		ns.SetLabels(md.Labels)
+		ns.SetAnnotations(md.Annotations)
+	}
+	res := resourceResult(ns)
+	if _, err := run.r.Applier.Apply(ctx, ns, dryRun); err != nil {
+		res.Status, res.Message = appv1.ResultCodeSyncFailed, fmt.Sprintf("create destination namespace: %v", err)
+		return res
+	}
+	res.Status, res.Message = appv1.ResultCodeSynced, "namespace ensured"
+	return res
+}
+
+// pruneAll deletes owned objects that left Git when the operation prunes,
+// and reports them as skipped otherwise.
+func (run *run) pruneAll(ctx context.Context, sop *appv1.SyncOperation) []*appv1.ResourceResult {
+	var results []*appv1.ResourceResult
+	for _, obj := range run.prune {
+		res := resourceResult(obj)
+		switch {
+		case !sop.Prune:
+			res.Status, res.Message = appv1.ResultCodePruneSkipped, "ignored (requires pruning)"
+		case hasSyncOption(obj, "Prune=false"):
+			res.Status, res.Message = appv1.ResultCodePruneSkipped, "ignored (Prune=false)"
+		default:
+			if err := run.r.Applier.Delete(ctx, obj, sop.DryRun); err != nil {
+				res.Status, res.Message = appv1.ResultCodeSyncFailed, err.Error()
+			} else {
+				res.Status, res.Message = appv1.ResultCodePruned, "pruned"
+			}
+		}
+		results = append(results, res)
+	}
+	if sop.Prune && !sop.DryRun {
+		kept := run.prune[:0]
+		for i, res := range results {
+			if res.Status != appv1.ResultCodePruned {
+				kept = append(kept, run.prune[i])
+			}
+		}
+		run.prune = kept
+	}
+	return results
+}
+
+func hasSyncOption(obj *unstructured.Unstructured, opt string) bool {
+	for _, o := range strings.Split(obj.GetAnnotations()[appv1.AnnotationKeySyncOptions], ",") {
+		if strings.TrimSpace(o) == opt {
+			return true
+		}
+	}
+	return false
+}
+
+func resourceResult(obj *unstructured.Unstructured) *appv1.ResourceResult {
+	gvk := obj.GroupVersionKind()
+	return &appv1.ResourceResult{
+		Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind,
+		Namespace: obj.GetNamespace(), Name: obj.GetName(),
+		SyncPhase: appv1.SyncPhaseSync,
+	}
+}
+
+func (run *run) finishOperation(state *appv1.OperationState, phase appv1.OperationPhase, msg string, results []*appv1.ResourceResult) {
+	res := make([]appv1.ResourceResult, 0, len(results))
+	for _, r := range results {
+		res = append(res, *r)
+	}
+	finished := metaNow(run.r.now())
+	state.Phase, state.Message, state.FinishedAt = phase, msg, &finished
+	src := run.source
+	state.SyncResult = &appv1.SyncOperationResult{Resources: res, Revision: run.commit, Source: src}
+	run.app.Status.OperationState = state
+	if phase != appv1.OperationSucceeded {
+		run.conditions.set(appv1.ApplicationConditionSyncError, msg)
+	}
+}
+
+// recordHistory appends the deployment to status.history, keeping
+// revisionHistoryLimit entries (10 by default).
+func (run *run) recordHistory(state *appv1.OperationState) {
+	hist := run.app.Status.History
+	var id int64
+	if n := len(hist); n > 0 {
+		id = hist[n-1].ID + 1
+	}
+	started := state.StartedAt
+	hist = append(hist, appv1.RevisionHistory{
+		ID: id, Revision: run.commit, Source: run.source,
+		DeployStartedAt: &started, DeployedAt: *state.FinishedAt,
+		InitiatedBy: state.Operation.InitiatedBy,
+	})
+	limit := int64(10)
+	if l := run.app.Spec.RevisionHistoryLimit; l != nil {
+		limit = *l
+	}
+	if int64(len(hist)) > limit {
+		hist = hist[int64(len(hist))-limit:]
+	}
+	run.app.Status.History = hist
+}
+
+func (run *run) event(eventType, reason, format string, args ...any) {
+	if run.r.Recorder == nil {
+		return
+	}
+	run.r.Recorder.Eventf(run.app, nil, eventType, reason, "Sync", format, args...)
+}
+
+// driftSummary names the resources that were out of sync.
+func (run *run) driftSummary() string {
+	var names []string
+	for _, res := range run.app.Status.Resources {
+		if res.Status == appv1.SyncStatusCodeOutOfSync {
+			names = append(names, res.Kind+" "+res.Name)
+		}
+	}
+	if len(names) == 0 {
+		return "resources"
+	}
+	return strings.Join(names, ", ")
+}
