@@ -62,7 +62,8 @@ It reads Argo CD's Application, ApplicationSet and AppProject manifests.`,
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
-	root.AddCommand(newVersionCommand(s), newDevCommand(s), newControllerCommand(s), newInstallCommand(s))
+	root.AddCommand(newVersionCommand(s), newDevCommand(s), newControllerCommand(s), newInstallCommand(s),
+		newAppCommand(s), newAppSetCommand(s), newBumpCommand(s))
 	return root
 }
 
