@@ -38,6 +38,7 @@ import (
 	"github.com/tether-gitops/tether/internal/live"
 	"github.com/tether-gitops/tether/internal/render"
 	gitsource "github.com/tether-gitops/tether/internal/source/git"
+	"github.com/tether-gitops/tether/internal/target"
 )
 
 // Options configure Run; DefaultOptions gives values that suit thousands of
@@ -246,18 +247,18 @@ func repoCredentials(c client.Client, ns string) func(ctx context.Context, repoU
 
 // clusterInfo reads the Kubernetes version and API versions that Helm's
 // Capabilities report.
-func clusterInfo(cfg *rest.Config) (application.ClusterInfo, error) {
+func clusterInfo(cfg *rest.Config) (target.Cluster, error) {
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
-		return application.ClusterInfo{}, fmt.Errorf("discovery client: %w", err)
+		return target.Cluster{}, fmt.Errorf("discovery client: %w", err)
 	}
 	v, err := dc.ServerVersion()
 	if err != nil {
-		return application.ClusterInfo{}, fmt.Errorf("read the cluster's version: %w", err)
+		return target.Cluster{}, fmt.Errorf("read the cluster's version: %w", err)
 	}
 	groups, err := dc.ServerGroups()
 	if err != nil {
-		return application.ClusterInfo{}, fmt.Errorf("read the cluster's API groups: %w", err)
+		return target.Cluster{}, fmt.Errorf("read the cluster's API groups: %w", err)
 	}
 	var versions []string
 	for _, g := range groups.Groups {
@@ -266,5 +267,5 @@ func clusterInfo(cfg *rest.Config) (application.ClusterInfo, error) {
 		}
 	}
 	sort.Strings(versions)
-	return application.ClusterInfo{KubeVersion: v.GitVersion, APIVersions: versions}, nil
+	return target.Cluster{KubeVersion: v.GitVersion, APIVersions: versions}, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/tether-gitops/tether/internal/apply"
 	"github.com/tether-gitops/tether/internal/live"
 	"github.com/tether-gitops/tether/internal/render"
+	"github.com/tether-gitops/tether/internal/target"
 )
 
 // FieldManager is the server-side apply field manager of everything Tether
@@ -54,19 +55,13 @@ type Reconciler struct {
 	Source   Source
 	Render   Renderer
 	Recorder events.EventRecorder
-	Cluster  ClusterInfo
+	Cluster  target.Cluster
 	Options
 
 	renders   *renderCache
 	revisions *revisionCache
 	heals     *healTracker
 	now       func() time.Time
-}
-
-// ClusterInfo describes the destination cluster for rendering.
-type ClusterInfo struct {
-	KubeVersion string
-	APIVersions []string
 }
 
 // Init prepares the caches; call it once before the first Reconcile.

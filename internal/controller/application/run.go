@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/target"
 )
 
 // run is the state of one reconcile of one Application.
@@ -89,10 +90,7 @@ func (run *run) instance() string {
 }
 
 func instanceName(namespace, name, controllerNamespace string) string {
-	if namespace == "" || namespace == controllerNamespace {
-		return name
-	}
-	return namespace + "_" + name
+	return target.InstanceName(namespace, name, controllerNamespace)
 }
 
 // kinds lists the kinds of desired objects and of resources the status

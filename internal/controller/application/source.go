@@ -12,7 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
-	"github.com/tether-gitops/tether/internal/live"
+	"github.com/tether-gitops/tether/internal/target"
 )
 
 // resolve turns the target revision into a commit, trusting a recent answer
@@ -40,7 +40,10 @@ func (run *run) render(ctx context.Context) bool {
 		return false
 	}
 	run.app.Status.SourceType = appv1.ApplicationSourceType(typ)
-	desired, err := run.prepare(objs)
+	desired, warnings, err := target.Prepare(objs, run.app, run.instance(), run.r.Live)
+	for _, w := range warnings {
+		run.conditions.set(appv1.ApplicationConditionRepeatedResourceWarning, w)
+	}
 	if err != nil {
 		run.conditions.set(appv1.ApplicationConditionComparisonError, err.Error())
 		run.app.Status.Sync.Status = appv1.SyncStatusCodeUnknown
@@ -53,7 +56,7 @@ func (run *run) render(ctx context.Context) bool {
 // renderAt renders the source at commit; the result is shared and must not
 // be modified.
 func (run *run) renderAt(ctx context.Context, commit string) ([]*unstructured.Unstructured, string, error) {
-	req := run.renderRequest()
+	req := target.RenderRequest(run.app, commit, run.r.Cluster)
 	key := renderKey(commit, req)
 	if e, ok := run.r.renders.get(run.instance(), key); ok {
 		return e.objects, e.sourceType, e.err
@@ -75,76 +78,6 @@ func (run *run) renderAt(ctx context.Context, commit string) ([]*unstructured.Un
 	return e.objects, e.sourceType, nil
 }
 
-// prepare copies the rendered objects and makes them ready to apply: the
-// destination namespace on namespaced objects that have none, none on
-// cluster-scoped ones, and Tether's tracking annotation and label.
-func (run *run) prepare(objs []*unstructured.Unstructured) ([]*unstructured.Unstructured, error) {
-	out := make([]*unstructured.Unstructured, 0, len(objs))
-	seen := map[objKey]bool{}
-	crdScopes := crdScopes(objs)
-	for _, o := range objs {
-		obj := o.DeepCopy()
-		namespaced, err := run.r.Live.Namespaced(obj.GroupVersionKind())
-		if err != nil {
-			scope, ok := crdScopes[obj.GroupVersionKind().GroupKind().String()]
-			if !ok {
-				return nil, fmt.Errorf("%s %s: %w", obj.GetKind(), obj.GetName(), err)
-			}
-			namespaced = scope
-		}
-		switch {
-		case !namespaced:
-			obj.SetNamespace("")
-		case obj.GetNamespace() == "":
-			obj.SetNamespace(run.app.Spec.Destination.Namespace)
-		}
-		if obj.GetNamespace() == "" && namespaced {
-			return nil, fmt.Errorf("%s %s has no namespace and the destination sets none", obj.GetKind(), obj.GetName())
-		}
-		k := keyOf(obj)
-		if seen[k] {
-			run.conditions.set(appv1.ApplicationConditionRepeatedResourceWarning,
-				fmt.Sprintf("%s %s/%s appears more than once; the last one wins", k.kind, k.namespace, k.name))
-		}
-		seen[k] = true
-		track(obj, run.instance())
-		out = append(out, obj)
-	}
-	return out, nil
-}
-
-// track marks obj as owned by the Application instance app.
-func track(obj *unstructured.Unstructured, app string) {
-	ann := obj.GetAnnotations()
-	if ann == nil {
-		ann = map[string]string{}
-	}
-	ann[live.TrackingAnnotation] = live.TrackingID(app, obj)
-	obj.SetAnnotations(ann)
-	labels := obj.GetLabels()
-	if labels == nil {
-		labels = map[string]string{}
-	}
-	labels[live.ManagedLabel] = "true"
-	obj.SetLabels(labels)
-}
-
-// crdScopes maps "Kind.group" of CRDs in objs to whether they are namespaced,
-// for custom resources whose CRD is applied in the same sync.
-func crdScopes(objs []*unstructured.Unstructured) map[string]bool {
-	out := map[string]bool{}
-	for _, o := range objs {
-		if o.GetKind() != "CustomResourceDefinition" {
-			continue
-		}
-		group, _, _ := unstructured.NestedString(o.Object, "spec", "group")
-		kind, _, _ := unstructured.NestedString(o.Object, "spec", "names", "kind")
-		scope, _, _ := unstructured.NestedString(o.Object, "spec", "scope")
-		out[kind+"."+group] = scope == "Namespaced"
-	}
-	return out
-}
-
 func describeSource(s appv1.ApplicationSource) string {
 	if s.Path == "" {
 		return s.RepoURL
@@ -152,12 +85,7 @@ func describeSource(s appv1.ApplicationSource) string {
 	return s.RepoURL + " path " + s.Path
 }
 
-func shortSHA(commit string) string {
-	if len(commit) > 7 {
-		return commit[:7]
-	}
-	return commit
-}
+func shortSHA(commit string) string { return target.ShortSHA(commit) }
 
 // renderKey identifies a render's inputs: the commit and everything of the
 // request but the checkout folder.

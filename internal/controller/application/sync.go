@@ -12,6 +12,7 @@ import (
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/apply"
+	"github.com/tether-gitops/tether/internal/target"
 )
 
 // sync runs the operation the user asked for, or an automated sync when the
@@ -146,7 +147,7 @@ func (run *run) operationTargets(ctx context.Context, sop *appv1.SyncOperation) 
 			if err != nil {
 				return nil, err
 			}
-			desired, err := run.prepare(objs)
+			desired, _, err := target.Prepare(objs, run.app, run.instance(), run.r.Live)
 			if err != nil {
 				return nil, err
 			}

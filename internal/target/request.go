@@ -1,4 +1,8 @@
-package application
+// Package target computes an Application's target state: the render request
+// for its source and, from what the renderer returns, the objects ready to
+// compare and apply (namespaced, tracked). The controller and the CLI both
+// use it, so that `tether app diff` decides exactly as the controller does.
+package target
 
 import (
 	"encoding/json"
@@ -7,17 +11,24 @@ import (
 	"github.com/tether-gitops/tether/internal/render"
 )
 
-// renderRequest translates the Application's source into a render request,
+// Cluster describes the destination cluster for rendering: what Helm's
+// Capabilities report.
+type Cluster struct {
+	KubeVersion string
+	APIVersions []string
+}
+
+// RenderRequest translates app's source at commit into a render request,
 // without the checkout folder (Root), which the caller fills in.
-func (run *run) renderRequest() render.Request {
-	src := run.source
+func RenderRequest(app *appv1.Application, commit string, cluster Cluster) render.Request {
+	src := app.Spec.GetSource()
 	req := render.Request{
 		Path:        src.Path,
-		ReleaseName: run.app.Name,
-		Namespace:   run.app.Spec.Destination.Namespace,
-		KubeVersion: run.r.Cluster.KubeVersion,
-		APIVersions: run.r.Cluster.APIVersions,
-		Env:         buildEnv(run.app, run.commit),
+		ReleaseName: app.Name,
+		Namespace:   app.Spec.Destination.Namespace,
+		KubeVersion: cluster.KubeVersion,
+		APIVersions: cluster.APIVersions,
+		Env:         buildEnv(app, commit),
 	}
 	if h := src.Helm; h != nil {
 		req.Helm = helmOptions(h)
@@ -42,7 +53,7 @@ func buildEnv(app *appv1.Application, commit string) map[string]string {
 		"ARGOCD_APP_NAMESPACE":              app.Spec.Destination.Namespace,
 		"ARGOCD_APP_PROJECT_NAME":           app.Spec.Project,
 		"ARGOCD_APP_REVISION":               commit,
-		"ARGOCD_APP_REVISION_SHORT":         shortSHA(commit),
+		"ARGOCD_APP_REVISION_SHORT":         ShortSHA(commit),
 		"ARGOCD_APP_SOURCE_REPO_URL":        src.RepoURL,
 		"ARGOCD_APP_SOURCE_PATH":            src.Path,
 		"ARGOCD_APP_SOURCE_TARGET_REVISION": src.TargetRevision,
