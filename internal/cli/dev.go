@@ -21,7 +21,8 @@ built once with the Go toolchain and cached. Everything listens on 127.0.0.1.`,
   tether dev status
   tether dev down`,
 	}
-	cmd.AddCommand(newDevUpCommand(s), newDevDownCommand(s), newDevStatusCommand(s), newDevBinariesCommand(s))
+	cmd.AddCommand(newDevUpCommand(s), newDevDownCommand(s), newDevStatusCommand(s), newDevBinariesCommand(s),
+		newDevGitServerCommand(s))
 	return cmd
 }
 

@@ -184,11 +184,11 @@ func refresh(t *testing.T, name string) {
 	}
 }
 
-// readTree loads testdata/<dir> as a map of repository files.
+// readTree loads examples/<dir> as a map of repository files.
 func readTree(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	files := map[string]string{}
-	root := filepath.Join("testdata", dir)
+	root := filepath.Join("..", "..", "examples", dir)
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
