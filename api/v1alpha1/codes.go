@@ -153,6 +153,11 @@ const (
 	// field that Argo CD honours and Tether does not, so the Application
 	// may behave differently than under Argo CD.
 	ApplicationConditionUnsupportedField ApplicationConditionType = "UnsupportedField"
+	// ApplicationConditionSelfHealConflict is Tether's own: drift keeps coming
+	// back after self-heal, most likely another controller or person changing
+	// the same fields; the message names the object, the fields and the field
+	// manager that last changed them.
+	ApplicationConditionSelfHealConflict ApplicationConditionType = "SelfHealConflict"
 )
 
 // RefreshType is the value of the refresh annotation.

@@ -30,7 +30,12 @@ var _ filesys.FileSystem = kustFS{}
 func (k kustFS) rel(p string) (string, error) {
 	rel, err := k.rp.relOf(p)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", p, ErrOutsideRepository)
+		// Name the path from the repository root, not the host's layout.
+		shown, relErr := filepath.Rel(k.rp.dir, p)
+		if relErr != nil {
+			shown = filepath.Base(p)
+		}
+		return "", fmt.Errorf("%s: %w", filepath.ToSlash(shown), ErrOutsideRepository)
 	}
 	return rel, nil
 }

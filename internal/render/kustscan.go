@@ -75,6 +75,9 @@ func (s *kustScan) refs(file, dir string, k *types.Kustomization) error {
 		if err := checkFileRef(f); err != nil {
 			return fmt.Errorf("%s: %q: %w", file, f, err)
 		}
+		if _, err := join(dir, f); err != nil {
+			return fmt.Errorf("%s: %q: %w", file, f, err)
+		}
 	}
 	return nil
 }

@@ -34,7 +34,9 @@ type Request struct {
 	Namespace string
 	// KubeVersion and APIVersions are the destination cluster's
 	// Capabilities, as "v1.31.2" and "group/version" or
-	// "group/version/Kind" entries.
+	// "group/version/Kind" entries. APIVersions add to Helm's built-in
+	// list; an empty KubeVersion leaves Helm's built-in default (v1.20.0),
+	// which charts with a kubeVersion constraint may refuse.
 	KubeVersion string
 	APIVersions []string
 	// Env is Argo CD's build environment (ARGOCD_APP_NAME,

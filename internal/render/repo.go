@@ -31,6 +31,7 @@ type repo struct {
 
 	mu   sync.Mutex
 	read map[string]struct{}
+	dirs map[string]string // resolved directories: path as named -> canonical
 }
 
 func openRepo(dir string) (*repo, error) {
@@ -49,7 +50,7 @@ func openRepo(dir string) (*repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("repository root %s: %w", dir, err)
 	}
-	return &repo{root: root, dir: abs, read: map[string]struct{}{}}, nil
+	return &repo{root: root, dir: abs, read: map[string]struct{}{}, dirs: map[string]string{}}, nil
 }
 
 func (r *repo) close() { _ = r.root.Close() }
@@ -88,8 +89,8 @@ func escapes(rel string) bool {
 // failing when the result leaves the repository.
 func join(dir, p string) (string, error) {
 	j := path.Clean(path.Join(dir, p))
-	if escapes(j) {
-		return "", fmt.Errorf("%q: %w", p, ErrOutsideRepository)
+	if escapes(j) || path.IsAbs(p) {
+		return "", fmt.Errorf("resolves %w", ErrOutsideRepository)
 	}
 	return j, nil
 }
@@ -114,11 +115,18 @@ func (r *repo) resolveDepth(rel string, links int) (string, error) {
 	parts := strings.Split(rel, "/")
 	for i, part := range parts {
 		next := path.Join(cur, part)
+		if canon, ok := r.cachedDir(next); ok {
+			cur = canon
+			continue
+		}
 		fi, err := r.root.Lstat(next)
 		if err != nil {
 			return "", err
 		}
 		if fi.Mode()&fs.ModeSymlink == 0 {
+			if i < len(parts)-1 {
+				r.cacheDir(next, next)
+			}
 			cur = next
 			continue
 		}
@@ -129,10 +137,29 @@ func (r *repo) resolveDepth(rel string, links int) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		rest := append([]string{target}, parts[i+1:]...)
-		return r.resolveDepth(path.Join(rest...), links+1)
+		if cur, err = r.resolveDepth(target, links+1); err != nil {
+			return "", err
+		}
+		if i < len(parts)-1 {
+			r.cacheDir(next, cur)
+		}
 	}
 	return cur, nil
+}
+
+// cachedDir returns the canonical path of a directory already resolved: the
+// checkout does not change during a render.
+func (r *repo) cachedDir(rel string) (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	canon, ok := r.dirs[rel]
+	return canon, ok
+}
+
+func (r *repo) cacheDir(rel, canon string) {
+	r.mu.Lock()
+	r.dirs[rel] = canon
+	r.mu.Unlock()
 }
 
 // linkTarget reads the symlink at rel (inside dir) and returns its target as

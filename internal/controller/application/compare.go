@@ -47,6 +47,7 @@ func (run *run) compare(ctx context.Context) bool {
 // run.live and run.prune.
 func (run *run) updateSyncStatus() {
 	resources := make([]appv1.ResourceStatus, 0, len(run.desired)+len(run.prune))
+	clear(run.drift)
 	status := appv1.SyncStatusCodeSynced
 	opts := diff.Options{Manager: FieldManager}
 	for _, obj := range run.desired {
@@ -57,6 +58,7 @@ func (run *run) updateSyncStatus() {
 			res.Status = appv1.SyncStatusCodeOutOfSync
 		} else if result, err := diff.Compare(obj, liveObj, opts); err != nil || result.Modified {
 			res.Status = appv1.SyncStatusCodeOutOfSync
+			run.drift[keyOf(obj)] = result.Fields
 		}
 		if res.Status != appv1.SyncStatusCodeSynced {
 			status = appv1.SyncStatusCodeOutOfSync

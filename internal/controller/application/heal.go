@@ -1,6 +1,7 @@
 package application
 
 import (
+	"fmt"
 	"sync"
 	"time"
 )
@@ -16,6 +17,8 @@ type healTracker struct {
 type healState struct {
 	count int
 	last  time.Time
+	// fight describes what kept drifting, as of the last heal.
+	fight string
 }
 
 const (
@@ -45,8 +48,8 @@ func (h *healTracker) wait(app string, finished time.Time, timeout time.Duration
 	return 0
 }
 
-// healed records a heal of app at now.
-func (h *healTracker) healed(app string, now time.Time) {
+// healed records a heal of app at now, and what drifted.
+func (h *healTracker) healed(app string, now time.Time, fight string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s := h.state[app]
@@ -55,12 +58,18 @@ func (h *healTracker) healed(app string, now time.Time) {
 	}
 	s.count++
 	s.last = now
+	s.fight = fight
 	h.state[app] = s
 }
 
-// repeated reports how many heals of app came in a row.
-func (h *healTracker) repeated(app string) int {
+// conflict describes the fight over app's fields while heals keep coming in
+// a row (at least min of them, the last within healWindow); "" otherwise.
+func (h *healTracker) conflict(app string, min int, now time.Time) string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.state[app].count
+	s := h.state[app]
+	if s.count < min || now.Sub(s.last) >= healWindow || s.fight == "" {
+		return ""
+	}
+	return fmt.Sprintf("drift came back %d times in a row, so heals are spaced out: %s", s.count, s.fight)
 }

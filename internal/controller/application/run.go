@@ -28,6 +28,8 @@ type run struct {
 	desired []*unstructured.Unstructured
 	// live maps desired and owned objects to their live state (nil: missing).
 	live map[objKey]*unstructured.Unstructured
+	// drift maps out-of-sync objects to the fields that differ.
+	drift map[objKey][]string
 	// prune lists owned live objects that Git no longer has.
 	prune []*unstructured.Unstructured
 	// hardRefresh drops caches for this run.
@@ -56,6 +58,7 @@ func newRun(r *Reconciler, app *appv1.Application, raw *unstructured.Unstructure
 		raw:        raw,
 		conditions: conditionSet{},
 		live:       map[objKey]*unstructured.Unstructured{},
+		drift:      map[objKey][]string{},
 	}
 }
 

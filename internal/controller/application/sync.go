@@ -19,6 +19,9 @@ import (
 // sync policy calls for one. It never applies anything after a failed render:
 // the pipeline stops before it.
 func (run *run) sync(ctx context.Context) bool {
+	if msg := run.r.heals.conflict(run.instance(), conflictAfter, run.r.now()); msg != "" {
+		run.conditions.set(appv1.ApplicationConditionSelfHealConflict, msg)
+	}
 	if op := run.app.Operation; op != nil && op.Sync != nil {
 		run.runOperation(ctx, *op)
 		run.app.Operation = nil
@@ -39,11 +42,15 @@ func (run *run) sync(ctx context.Context) bool {
 		},
 		InitiatedBy: appv1.OperationInitiator{Automated: true},
 	}
-	healing, drift := run.lastSyncedSameTarget(), run.driftSummary()
+	healing, drift, fight := run.lastSyncedSameTarget(), run.driftSummary(), run.fightSummary()
 	run.runOperation(ctx, op)
 	if healing {
-		run.r.heals.healed(run.instance(), run.r.now())
+		run.r.heals.healed(run.instance(), run.r.now(), fight)
 		run.event(corev1.EventTypeNormal, "DriftReverted", "Reverted drift of %s to %s", drift, shortSHA(run.commit))
+		if msg := run.r.heals.conflict(run.instance(), conflictAfter, run.r.now()); msg != "" {
+			run.conditions.set(appv1.ApplicationConditionSelfHealConflict, msg)
+			run.event(corev1.EventTypeWarning, "SelfHealConflict", "%s", msg)
+		}
 	}
 	return true
 }

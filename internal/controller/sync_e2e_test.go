@@ -1,0 +1,155 @@
+package controller_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/devcluster/clustertest"
+	"github.com/tether-gitops/tether/internal/gitserver/gittest"
+)
+
+// TestSyncFailures: an object the API server rejects and a destination
+// namespace that cannot be created fail the sync with a message naming the
+// cause; the failed commit is not retried in a loop.
+func TestSyncFailures(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		files map[string]string
+		ns    func(t *testing.T) string
+		want  string
+	}{
+		{
+			name:  "rejected object",
+			files: map[string]string{"m/a.yaml": configMap("a", "1"), "m/bad.yaml": configMap("Bad_Name", "1")},
+			ns:    func(t *testing.T) string { return cluster.Namespace(t) },
+			want:  "Bad_Name",
+		},
+		{
+			name:  "namespace that cannot be created",
+			files: map[string]string{"m/a.yaml": configMap("a", "1")},
+			ns:    func(*testing.T) string { return "Not_A_Namespace" },
+			want:  "Not_A_Namespace",
+		},
+	}
+	srv := gittest.NewServer(t)
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			repo := srv.NewRepo("fail"+string(rune('a'+i)), tt.files)
+			ns := tt.ns(t)
+			name := "fail-" + strings.ToLower(strings.ReplaceAll(tt.name, " ", "-"))
+			policy := autoPrune + "    syncOptions:\n      - CreateNamespace=true\n"
+			applyApp(t, dirApp(name, repo.URL, "m", ns, policy), nil)
+			app := waitApp(t, name, "a failed sync", func(app *appv1.Application) bool {
+				return app.Status.OperationState != nil && app.Status.OperationState.Phase == appv1.OperationFailed
+			})
+			if msg := app.Status.OperationState.Message; !strings.Contains(msg, tt.want) {
+				t.Errorf("operation message %q does not name %q", msg, tt.want)
+			}
+			if msg := condition(app, appv1.ApplicationConditionSyncError); !strings.Contains(msg, tt.want) {
+				t.Errorf("SyncError %q does not name %q", msg, tt.want)
+			}
+			// Not retried in a loop: a later reconcile keeps the same operation.
+			started := app.Status.OperationState.StartedAt
+			refresh(t, name)
+			app = waitApp(t, name, "the refresh handled", func(app *appv1.Application) bool {
+				_, pending := app.Annotations[appv1.AnnotationKeyRefresh]
+				return !pending
+			})
+			if !app.Status.OperationState.StartedAt.Equal(&started) {
+				t.Errorf("the failed sync was retried: started %v, then %v", started, app.Status.OperationState.StartedAt)
+			}
+		})
+	}
+}
+
+// TestSelfHealConflict: another controller that keeps scaling a Deployment
+// makes Tether back off and name it in a condition, not fight silently.
+func TestSelfHealConflict(t *testing.T) {
+	t.Parallel()
+	ns := cluster.Namespace(t)
+	srv := gittest.NewServer(t)
+	repo := srv.NewRepo("fight", map[string]string{"m/d.yaml": deployment("fought", 2)})
+	name := "fight-" + ns
+	applyApp(t, dirApp(name, repo.URL, "m", ns, autoPrune), nil)
+	waitApp(t, name, "Synced", syncedHealthy(""))
+
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go fightReplicas(ctx, ns, "fought", 5)
+	app := waitApp(t, name, "a SelfHealConflict condition", func(app *appv1.Application) bool {
+		return condition(app, appv1.ApplicationConditionSelfHealConflict) != ""
+	})
+	msg := condition(app, appv1.ApplicationConditionSelfHealConflict)
+	for _, want := range []string{"Deployment", "fought", "replicas", "fake-autoscaler"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("condition %q does not name %q", msg, want)
+		}
+	}
+	events, err := cluster.Client.EventsV1().Events(argocd).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasEvent(events.Items, name, "DriftReverted") || !hasEvent(events.Items, name, "SelfHealConflict") {
+		t.Errorf("missing DriftReverted or SelfHealConflict events for %s", name)
+	}
+}
+
+func hasEvent(events []eventsv1.Event, app, reason string) bool {
+	for _, e := range events {
+		if e.Regarding.Name == app && e.Reason == reason {
+			return true
+		}
+	}
+	return false
+}
+
+// fightReplicas plays an autoscaler that wants n replicas, until ctx ends.
+func fightReplicas(ctx context.Context, ns, name string, n int32) {
+	deployments := cluster.Client.AppsV1().Deployments(ns)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		s, err := deployments.GetScale(ctx, name, metav1.GetOptions{})
+		if err != nil || s.Spec.Replicas == n {
+			continue
+		}
+		scale := &autoscalingv1.Scale{ObjectMeta: s.ObjectMeta, Spec: autoscalingv1.ScaleSpec{Replicas: n}}
+		_, _ = deployments.UpdateScale(ctx, name, scale, metav1.UpdateOptions{FieldManager: "fake-autoscaler"})
+	}
+}
+
+func deployment(name string, replicas int) string {
+	u := &unstructured.Unstructured{}
+	u.SetAPIVersion("apps/v1")
+	u.SetKind("Deployment")
+	u.SetName(name)
+	labels := map[string]any{"app": name}
+	u.Object["spec"] = map[string]any{
+		"replicas": int64(replicas),
+		"selector": map[string]any{"matchLabels": labels},
+		"template": map[string]any{
+			"metadata": map[string]any{"labels": labels},
+			"spec":     map[string]any{"containers": []any{map[string]any{"name": "app", "image": "nginx:1.27.0"}}},
+		},
+	}
+	b, _ := u.MarshalJSON()
+	return string(b)
+}
+
+// used to keep clustertest imported when tests are filtered.
+var _ = clustertest.Poll
