@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -58,14 +59,17 @@ type Reconciler struct {
 	Cluster  target.Cluster
 	Options
 
+	metrics   *metrics
 	renders   *renderCache
 	revisions *revisionCache
 	heals     *healTracker
 	now       func() time.Time
 }
 
-// Init prepares the caches; call it once before the first Reconcile.
-func (r *Reconciler) Init() {
+// Init prepares the caches and registers metrics on reg (which may be
+// nil); call it once before the first Reconcile.
+func (r *Reconciler) Init(reg prometheus.Registerer) {
+	r.metrics = newMetrics(reg)
 	r.renders = newRenderCache()
 	r.revisions = newRevisionCache(r.RevisionCacheTTL)
 	r.heals = newHealTracker()
@@ -89,6 +93,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !app.DeletionTimestamp.IsZero() {
 		return r.finalize(ctx, app)
 	}
+	r.metrics.reconciles.Inc()
 	run := newRun(r, app, u)
 	run.execute(ctx)
 	if err := r.writeStatus(ctx, run); err != nil {
@@ -130,5 +135,6 @@ func (r *Reconciler) writeStatus(ctx context.Context, run *run) error {
 	if err := r.Client.Patch(ctx, app, patch); err != nil {
 		return fmt.Errorf("write status of application %s: %w", app.Name, err)
 	}
+	r.metrics.statusWrites.Inc()
 	return nil
 }

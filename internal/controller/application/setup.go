@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
@@ -40,7 +41,7 @@ func (t Triggers) App(instance, ns string) {
 // SetupWithManager registers the reconciler with mgr, reconciling with
 // workers in parallel.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, triggers Triggers, workers int) error {
-	r.Init()
+	r.Init(crmetrics.Registry)
 	app := &unstructured.Unstructured{}
 	app.SetGroupVersionKind(appv1.GroupVersion.WithKind("Application"))
 	return ctrl.NewControllerManagedBy(mgr).

@@ -67,6 +67,7 @@ func (run *run) renderAt(ctx context.Context, commit string) ([]*unstructured.Un
 	}
 	req.Root = dir
 	res, err := run.r.Render(ctx, req)
+	run.r.metrics.renders.WithLabelValues(resultLabel(err)).Inc()
 	if err != nil {
 		err = fmt.Errorf("render %s at %s: %w", describeSource(run.source), shortSHA(commit), err)
 		// Render errors are cached too: the same inputs fail the same way.
@@ -181,4 +182,11 @@ func (c *revisionCache) invalidate(repo string) {
 			delete(c.entries, k)
 		}
 	}
+}
+
+func resultLabel(err error) string {
+	if err != nil {
+		return "error"
+	}
+	return "ok"
 }

@@ -108,6 +108,7 @@ func lastFinished(s *appv1.OperationState) time.Time {
 // runOperation applies the desired objects (those op names, or all), prunes
 // when op asks for it, and records the operation state and history.
 func (run *run) runOperation(ctx context.Context, op appv1.Operation) {
+	t0 := time.Now()
 	started := metaNow(run.r.now())
 	sop := op.Sync
 	state := &appv1.OperationState{Operation: op, Phase: appv1.OperationRunning, StartedAt: started}
@@ -130,6 +131,12 @@ func (run *run) runOperation(ctx context.Context, op appv1.Operation) {
 		phase, msg = appv1.OperationFailed, "one or more objects failed to apply: "+failed
 	}
 	run.finishOperation(state, phase, msg, results)
+	trigger := "manual"
+	if op.InitiatedBy.Automated {
+		trigger = "automated"
+	}
+	run.r.metrics.syncs.WithLabelValues(string(phase), trigger).Inc()
+	run.r.metrics.syncSeconds.Observe(time.Since(t0).Seconds())
 	if phase == appv1.OperationSucceeded {
 		run.event(corev1.EventTypeNormal, "OperationCompleted", "%s to %s succeeded", kind, shortSHA(run.commit))
 	} else {

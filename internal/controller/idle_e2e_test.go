@@ -1,0 +1,91 @@
+package controller_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/tether-gitops/tether/internal/devcluster/clustertest"
+	"github.com/tether-gitops/tether/internal/gitserver/gittest"
+)
+
+// TestIdleReconcileWritesNothing: a reconcile in which nothing changed makes
+// no API write. It runs before the parallel tests, alone with the
+// controller, so the process-wide counters are its own.
+func TestIdleReconcileWritesNothing(t *testing.T) {
+	ns := cluster.Namespace(t)
+	srv := gittest.NewServer(t)
+	repo := srv.NewRepo("idle", map[string]string{"m/a.yaml": configMap("a", "1")})
+	name := "idle-" + ns
+	applyApp(t, dirApp(name, repo.URL, "m", ns, autoPrune), nil)
+	app := waitApp(t, name, "Synced", syncedHealthy(repo.Head()))
+	// Let the reconciles that the sync itself caused settle.
+	clustertest.Poll(t, 30*time.Second, "a quiet status", func(ctx context.Context) (bool, error) {
+		before := counter(t, "tether_application_status_writes_total")
+		reconciles := counter(t, "tether_application_reconciles_total")
+		for i := 0; i < 5; i++ {
+			if counter(t, "tether_application_status_writes_total") != before || counter(t, "tether_application_reconciles_total") != reconciles {
+				return false, nil
+			}
+			time.Sleep(100 * time.Millisecond) // quiescence check, not synchronisation
+		}
+		return true, nil
+	})
+	writes := counter(t, "tether_application_status_writes_total")
+	reconciles := counter(t, "tether_application_reconciles_total")
+	app, err := getApp(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A change to a managed object that Git does not care about triggers a
+	// reconcile through the watch, which finds nothing to do.
+	patch := []byte(`{"metadata":{"labels":{"touched-by":"someone-else"}}}`)
+	if _, err := cluster.Client.CoreV1().ConfigMaps(ns).Patch(context.Background(), "a", types.MergePatchType, patch, metav1.PatchOptions{FieldManager: "someone-else"}); err != nil {
+		t.Fatal(err)
+	}
+	clustertest.Poll(t, 30*time.Second, "a reconcile caused by the watch", func(context.Context) (bool, error) {
+		return counter(t, "tether_application_reconciles_total") > reconciles, nil
+	})
+	after, err := getApp(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := counter(t, "tether_application_status_writes_total"); got != writes {
+		t.Errorf("status writes went from %v to %v", writes, got)
+	}
+	if after.ResourceVersion != app.ResourceVersion {
+		t.Errorf("the Application was written: resourceVersion %s → %s", app.ResourceVersion, after.ResourceVersion)
+	}
+}
+
+// counter reads a counter from the controller's in-process registry.
+func counter(t *testing.T, name string) float64 {
+	t.Helper()
+	families, err := crmetrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			sum += value(m)
+		}
+	}
+	return sum
+}
+
+func value(m *dto.Metric) float64 {
+	if c := m.GetCounter(); c != nil {
+		return c.GetValue()
+	}
+	return 0
+}
