@@ -44,15 +44,31 @@ func installTether(c *clustertest.Cluster) error {
 	if err != nil {
 		return err
 	}
-	dc, err := discovery.NewDiscoveryClientForConfig(c.Config)
+	in, err := installer(c)
 	if err != nil {
 		return err
 	}
-	in := &install.Installer{Dynamic: dyn, Mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_, err = in.Install(ctx, argocd)
 	return err
+}
+
+func installer(c *clustertest.Cluster) (*install.Installer, error) {
+	dc, err := discovery.NewDiscoveryClientForConfig(c.Config)
+	if err != nil {
+		return nil, err
+	}
+	return &install.Installer{Dynamic: dyn, Mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))}, nil
+}
+
+func newInstaller(t *testing.T) *install.Installer {
+	t.Helper()
+	in, err := installer(&cluster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
 }
 
 // startController runs the controller in this process for the whole
@@ -131,31 +147,33 @@ func getApp(ctx context.Context, name string) (*appv1.Application, error) {
 // the last status seen.
 func waitApp(t *testing.T, name, what string, cond func(*appv1.Application) bool) *appv1.Application {
 	t.Helper()
-	var last *appv1.Application
-	clustertest.Poll(t, 60*time.Second, what+" (last status: "+statusOf(&last)+")", func(ctx context.Context) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var (
+		last    *appv1.Application
+		lastErr error
+	)
+	for {
 		app, err := getApp(ctx, name)
-		if err != nil {
-			return false, err
+		if err == nil && cond(app) {
+			return app
 		}
-		last = app
-		return cond(app), nil
-	})
-	return last
-}
-
-// statusOf renders the status lazily for the timeout message.
-func statusOf(app **appv1.Application) string {
-	return fmt.Sprintf("%v", lazyStatus{app})
-}
-
-type lazyStatus struct{ app **appv1.Application }
-
-func (l lazyStatus) String() string {
-	if *l.app == nil {
-		return "none"
+		if err != nil {
+			lastErr = err
+		} else {
+			last = app
+		}
+		select {
+		case <-ctx.Done():
+			status := "none"
+			if last != nil {
+				b, _ := yaml.Marshal(last.Status)
+				status = string(b)
+			}
+			t.Fatalf("timed out waiting for %s of %s (last error: %v); last status:\n%s", what, name, lastErr, status)
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	b, _ := yaml.Marshal((*l.app).Status)
-	return string(b)
 }
 
 func syncedHealthy(commit string) func(*appv1.Application) bool {

@@ -1,7 +1,7 @@
 // Package install puts Tether's cluster-wide prerequisites in place: the
-// CRDs, the namespace where Applications live and the AppProject "default".
-// Everything is applied by server-side apply, so running it again changes
-// nothing.
+// CRDs (Application, ApplicationSet, AppProject), the namespace where
+// Applications live and the AppProject "default". Everything is applied by
+// server-side apply, so running it again changes nothing.
 package install
 
 import (
@@ -51,8 +51,12 @@ func Objects(namespace string) ([]*unstructured.Unstructured, error) {
 		}
 		objs = append(objs, u)
 	}
+	// The label gives the apply a field to own: an apply that owns nothing
+	// leaves no managedFields, and the next one would write to add them.
 	ns := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": namespace},
+		"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{
+			"name": namespace, "labels": map[string]any{"app.kubernetes.io/part-of": "tether"},
+		},
 	}}
 	project := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": appv1.GroupVersion.String(), "kind": "AppProject",
@@ -77,7 +81,7 @@ func (i *Installer) Install(ctx context.Context, namespace string) ([]Change, er
 	var changes []Change
 	for _, obj := range objs {
 		if obj.GetKind() == "AppProject" {
-			if err := i.waitEstablished(ctx, "appprojects.argoproj.io", "applications.argoproj.io"); err != nil {
+			if err := i.waitEstablished(ctx, "appprojects.argoproj.io", "applications.argoproj.io", "applicationsets.argoproj.io"); err != nil {
 				return changes, err
 			}
 			meta.MaybeResetRESTMapper(i.Mapper)
