@@ -34,9 +34,7 @@ import (
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/apply"
-	"github.com/tether-gitops/tether/internal/appset"
 	"github.com/tether-gitops/tether/internal/controller/application"
-	"github.com/tether-gitops/tether/internal/controller/applicationset"
 	"github.com/tether-gitops/tether/internal/live"
 	"github.com/tether-gitops/tether/internal/render"
 	gitsource "github.com/tether-gitops/tether/internal/source/git"
@@ -233,17 +231,7 @@ func setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 			RevisionCacheTTL:  opts.RevisionCacheTTL,
 		},
 	}
-	if err := r.SetupWithManager(mgr, triggers, opts.Workers); err != nil {
-		return err
-	}
-	sets := &applicationset.Reconciler{
-		Client:   mgr.GetClient(),
-		Applier:  &apply.Applier{Dynamic: dyn, Mapper: mgr.GetRESTMapper(), Manager: appset.FieldManager},
-		Repos:    store,
-		Recorder: mgr.GetEventRecorder("tether-applicationset-controller"),
-		Options:  applicationset.Options{Namespace: opts.Namespace, RevisionCacheTTL: opts.RevisionCacheTTL},
-	}
-	return sets.SetupWithManager(mgr, opts.Workers)
+	return r.SetupWithManager(mgr, triggers, opts.Workers)
 }
 
 // repoCredentials finds credentials in Argo CD's repository Secrets.
