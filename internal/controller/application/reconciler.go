@@ -30,6 +30,9 @@ const FieldManager = "tether"
 type Source interface {
 	Resolve(ctx context.Context, repoURL, revision string) (string, error)
 	Checkout(ctx context.Context, repoURL, commit string) (string, error)
+	// ChangedFiles lists the repository-relative paths that differ between
+	// two commits.
+	ChangedFiles(ctx context.Context, repoURL, from, to string) ([]string, error)
 }
 
 // Renderer turns a checkout into objects; render.Render implements it.
@@ -61,6 +64,7 @@ type Reconciler struct {
 
 	metrics   *metrics
 	renders   *renderCache
+	changes   *changeCache
 	revisions *revisionCache
 	heals     *healTracker
 	now       func() time.Time
@@ -71,6 +75,7 @@ type Reconciler struct {
 func (r *Reconciler) Init(reg prometheus.Registerer) {
 	r.metrics = newMetrics(reg)
 	r.renders = newRenderCache()
+	r.changes = newChangeCache()
 	r.revisions = newRevisionCache(r.RevisionCacheTTL)
 	r.heals = newHealTracker()
 	if r.now == nil {

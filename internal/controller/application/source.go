@@ -6,12 +6,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"path"
+	"strings"
 	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/render"
 	"github.com/tether-gitops/tether/internal/target"
 )
 
@@ -54,12 +57,23 @@ func (run *run) render(ctx context.Context) bool {
 }
 
 // renderAt renders the source at commit; the result is shared and must not
-// be modified.
+// be modified. When only the commit changed since the last render and the
+// change touches none of the files that shaped it, the last render carries
+// over without rendering again: one commit in a monorepo re-renders only
+// the Applications whose files it touched.
 func (run *run) renderAt(ctx context.Context, commit string) ([]*unstructured.Unstructured, string, error) {
 	req := target.RenderRequest(run.app, commit, run.r.Cluster)
-	key := renderKey(commit, req)
-	if e, ok := run.r.renders.get(run.instance(), key); ok {
+	spec := specKey(req)
+	app := run.instance()
+	if e, ok := run.r.renders.get(app, commit, spec); ok {
 		return e.objects, e.sourceType, e.err
+	}
+	if prev, ok := run.r.renders.previous(app, spec); ok && prev.err == nil && !usesRevision(run.source) {
+		if unaffected, err := run.unaffected(ctx, prev, commit); err == nil && unaffected {
+			prev.commit = commit
+			run.r.renders.put(app, prev)
+			return prev.objects, prev.sourceType, nil
+		}
 	}
 	dir, err := run.r.Source.Checkout(ctx, run.source.RepoURL, commit)
 	if err != nil {
@@ -68,15 +82,77 @@ func (run *run) renderAt(ctx context.Context, commit string) ([]*unstructured.Un
 	req.Root = dir
 	res, err := run.r.Render(ctx, req)
 	run.r.metrics.renders.WithLabelValues(resultLabel(err)).Inc()
+	e := renderEntry{commit: commit, spec: spec}
 	if err != nil {
-		err = fmt.Errorf("render %s at %s: %w", describeSource(run.source), shortSHA(commit), err)
 		// Render errors are cached too: the same inputs fail the same way.
-		run.r.renders.put(run.instance(), key, renderEntry{err: err})
-		return nil, "", err
+		e.err = fmt.Errorf("render %s at %s: %w", describeSource(run.source), shortSHA(commit), err)
+	} else {
+		e.objects, e.sourceType, e.files = res.Objects, res.Type, res.Files
 	}
-	e := renderEntry{objects: res.Objects, sourceType: res.Type}
-	run.r.renders.put(run.instance(), key, e)
-	return e.objects, e.sourceType, nil
+	run.r.renders.put(app, e)
+	return e.objects, e.sourceType, e.err
+}
+
+// unaffected reports whether the change from prev's commit to commit leaves
+// every input of prev's render as it was: no changed file under the app's
+// path, among the files the render read, or under the paths of Argo CD's
+// manifest-generate-paths annotation when it is set.
+func (run *run) unaffected(ctx context.Context, prev renderEntry, commit string) (bool, error) {
+	changed, err := run.r.changes.get(ctx, run.r.Source, run.source.RepoURL, prev.commit, commit)
+	if err != nil {
+		return false, err
+	}
+	watched := watchedPaths(run.app, run.source.Path)
+	read := map[string]bool{}
+	for _, f := range prev.files {
+		read[f] = true
+	}
+	for _, f := range changed {
+		if read[f] || underAny(f, watched) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// watchedPaths are the repository folders whose changes affect the app: its
+// source path, or the paths of the manifest-generate-paths annotation
+// (";"-separated, relative to the source path, or to the repository root
+// when they start with "/").
+func watchedPaths(app *appv1.Application, srcPath string) []string {
+	ann, ok := app.Annotations[appv1.AnnotationKeyManifestGeneratePaths]
+	if !ok {
+		return []string{cleanRepoPath(srcPath)}
+	}
+	var out []string
+	for _, p := range strings.Split(ann, ";") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if strings.HasPrefix(p, "/") {
+			out = append(out, cleanRepoPath(p))
+		} else {
+			out = append(out, cleanRepoPath(path.Join(srcPath, p)))
+		}
+	}
+	return out
+}
+
+func cleanRepoPath(p string) string {
+	p = strings.Trim(path.Clean("/"+p), "/")
+	return p
+}
+
+// underAny reports whether file is one of dirs or inside one; "" is the
+// repository root.
+func underAny(file string, dirs []string) bool {
+	for _, d := range dirs {
+		if d == "" || file == d || strings.HasPrefix(file, d+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 func describeSource(s appv1.ApplicationSource) string {
@@ -88,54 +164,116 @@ func describeSource(s appv1.ApplicationSource) string {
 
 func shortSHA(commit string) string { return target.ShortSHA(commit) }
 
-// renderKey identifies a render's inputs: the commit and everything of the
-// request but the checkout folder.
-func renderKey(commit string, req any) string {
+// specKey identifies everything of a render's inputs but the commit (also
+// in the build environment) and the checkout folder.
+func specKey(req render.Request) string {
+	env := make(map[string]string, len(req.Env))
+	for k, v := range req.Env {
+		if !strings.HasPrefix(k, "ARGOCD_APP_REVISION") {
+			env[k] = v
+		}
+	}
+	req.Env = env
 	b, _ := json.Marshal(req)
-	h := sha256.Sum256(append([]byte(commit+"\x00"), b...))
+	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:16])
 }
 
-type renderEntry struct {
-	objects    []*unstructured.Unstructured
-	sourceType string
-	err        error
+// usesRevision reports whether the source spec refers to the revision
+// through the build environment, so that a render cannot carry over to
+// another commit.
+func usesRevision(src appv1.ApplicationSource) bool {
+	b, _ := json.Marshal(src)
+	return strings.Contains(string(b), "ARGOCD_APP_REVISION")
 }
 
-// renderCache keeps each Application's last render, by input key. Its size
-// is bounded by the number of Applications.
+type renderEntry struct {
+	commit, spec string
+	objects      []*unstructured.Unstructured
+	sourceType   string
+	// files are the repository files the render read.
+	files []string
+	err   error
+}
+
+// renderCache keeps each Application's last render. Its size is bounded by
+// the number of Applications.
 type renderCache struct {
 	mu      sync.Mutex
-	entries map[string]keyedRender
+	entries map[string]renderEntry
 }
 
-type keyedRender struct {
-	key string
-	renderEntry
-}
+func newRenderCache() *renderCache { return &renderCache{entries: map[string]renderEntry{}} }
 
-func newRenderCache() *renderCache { return &renderCache{entries: map[string]keyedRender{}} }
-
-func (c *renderCache) get(app, key string) (renderEntry, bool) {
+// get returns app's render of spec at commit.
+func (c *renderCache) get(app, commit, spec string) (renderEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[app]
-	if !ok || e.key != key {
+	if !ok || e.commit != commit || e.spec != spec {
 		return renderEntry{}, false
 	}
-	return e.renderEntry, true
+	return e, true
 }
 
-func (c *renderCache) put(app, key string, e renderEntry) {
+// previous returns app's last render of spec, at whatever commit.
+func (c *renderCache) previous(app, spec string) (renderEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.entries[app] = keyedRender{key: key, renderEntry: e}
+	e, ok := c.entries[app]
+	if !ok || e.spec != spec {
+		return renderEntry{}, false
+	}
+	return e, true
+}
+
+func (c *renderCache) put(app string, e renderEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries[app] = e
 }
 
 func (c *renderCache) forget(app string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.entries, app)
+}
+
+// changeCache remembers the files changed between two commits of a
+// repository: every Application of a monorepo asks the same question.
+type changeCache struct {
+	mu      sync.Mutex
+	entries map[[3]string][]string
+	order   [][3]string
+}
+
+const changeCacheSize = 256
+
+func newChangeCache() *changeCache { return &changeCache{entries: map[[3]string][]string{}} }
+
+func (c *changeCache) get(ctx context.Context, src Source, repo, from, to string) ([]string, error) {
+	key := [3]string{repo, from, to}
+	c.mu.Lock()
+	files, ok := c.entries[key]
+	c.mu.Unlock()
+	if ok {
+		return files, nil
+	}
+	files, err := src.ChangedFiles(ctx, repo, from, to)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[key]; !ok {
+		c.entries[key] = files
+		c.order = append(c.order, key)
+		if len(c.order) > changeCacheSize {
+			delete(c.entries, c.order[0])
+			c.order = c.order[1:]
+		}
+	}
+	return files, nil
 }
 
 // revisionCache remembers what branches and tags resolved to, for ttl.
