@@ -6,9 +6,11 @@ import (
 	"time"
 )
 
-// healTracker spaces out heals of drift that keeps coming back: each heal
-// within healWindow of the previous one doubles the wait, up to maxHealWait,
-// so that a controller fighting Tether is not fought in a tight loop.
+// healTracker spaces out heals of drift that keeps coming back: from the
+// third heal in a row (each within healWindow of the previous one) the wait
+// doubles, up to maxHealWait, so that a controller fighting Tether is not
+// fought in a tight loop, while a person's occasional change is healed at
+// the self-heal timeout.
 type healTracker struct {
 	mu    sync.Mutex
 	state map[string]healState
@@ -37,7 +39,7 @@ func (h *healTracker) wait(app string, finished time.Time, timeout time.Duration
 	h.mu.Unlock()
 	delay := timeout
 	if now.Sub(s.last) < healWindow {
-		for i := 0; i < s.count && delay < maxHealWait; i++ {
+		for i := 1; i < s.count && delay < maxHealWait; i++ {
 			delay *= 2
 		}
 	}

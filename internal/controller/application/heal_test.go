@@ -19,8 +19,9 @@ func TestHealTrackerSpacesRepeatedHeals(t *testing.T) {
 	}{
 		{name: "first drift long after the sync heals at once", finished: 0, now: time.Minute, wantWait: 0},
 		{name: "first drift right after a sync waits for the timeout", finished: 0, now: 2 * time.Second, wantWait: 3 * time.Second},
-		{name: "second heal in a row waits twice the timeout", heals: []time.Duration{0}, finished: 0, now: 6 * time.Second, wantWait: 4 * time.Second},
-		{name: "third heal in a row waits four times", heals: []time.Duration{0, 10 * time.Second}, finished: 10 * time.Second, now: 11 * time.Second, wantWait: 19 * time.Second},
+		{name: "second heal in a row waits the timeout", heals: []time.Duration{0}, finished: 0, now: 3 * time.Second, wantWait: 2 * time.Second},
+		{name: "third heal in a row waits twice the timeout", heals: []time.Duration{0, 10 * time.Second}, finished: 10 * time.Second, now: 11 * time.Second, wantWait: 9 * time.Second},
+		{name: "fourth heal in a row waits four times", heals: []time.Duration{0, 10 * time.Second, 20 * time.Second}, finished: 20 * time.Second, now: 21 * time.Second, wantWait: 19 * time.Second, wantFight: true},
 		{name: "an old heal does not count", heals: []time.Duration{0}, finished: 0, now: 10 * time.Minute, wantWait: 0},
 		{name: "the wait is capped", heals: make([]time.Duration, 20), finished: 0, now: time.Second, wantWait: maxHealWait - time.Second, wantFight: true},
 	}
