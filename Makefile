@@ -14,6 +14,8 @@ TEST_TIMEOUT ?= 30m
 TEST_FLAGS   ?=
 
 .PHONY: all build binaries deps test unit fmt fmt-check vet demo bench clean
+# Benchmark sizes; see bench/main.go for every flag.
+BENCH_FLAGS ?= -apps 1000 -helm-apps 200 -tries 20 -idle 2m
 
 all: build
 
@@ -47,6 +49,12 @@ unit:
 
 demo: deps binaries
 	./hack/demo.sh $(DEMO_FLAGS)
+
+# Measures Tether on its own local control plane and Git server; the
+# Markdown report goes to docs/benchmarks-latest.md.
+bench: binaries
+	$(GO) run ./bench $(BENCH_FLAGS) -tether $(BIN) -o docs/benchmarks-latest.md
+	@cat docs/benchmarks-latest.md
 
 clean:
 	rm -rf bin

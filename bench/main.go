@@ -1,0 +1,228 @@
+// Command bench measures Tether on a local control plane and Git server:
+// cold sync at scale (with the API server's own ceiling for the same
+// writes), Helm at scale, idle cost, drift reverts and monorepo refreshes.
+// It prints a Markdown report; `make bench` writes it to
+// docs/benchmarks.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+)
+
+type config struct {
+	apps, helmApps, tries int
+	idle                  time.Duration
+	tether, out           string
+	scenarios             string
+}
+
+func main() {
+	var c config
+	flag.IntVar(&c.apps, "apps", 1000, "Applications of one ConfigMap each for the cold sync, idle and monorepo scenarios")
+	flag.IntVar(&c.helmApps, "helm-apps", 200, "Applications of the web chart for the Helm scenario")
+	flag.IntVar(&c.tries, "tries", 20, "tries of the drift scenario")
+	flag.DurationVar(&c.idle, "idle", 2*time.Minute, "window of the idle measurement")
+	flag.StringVar(&c.tether, "tether", "bin/tether", "the tether binary under test")
+	flag.StringVar(&c.out, "o", "", "write the Markdown report here (default stdout)")
+	flag.StringVar(&c.scenarios, "scenarios", "cold,idle,monorepo,drift,helm", "scenarios to run, in order")
+	flag.Parse()
+	if err := run(context.Background(), c, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, c config, log io.Writer) error {
+	tether, err := filepath.Abs(c.tether)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "tether-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Minute)
+	defer cancel()
+	e, err := newEnv(ctx, dir, tether, log)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	r := &report{}
+	r.header(c)
+	for _, s := range strings.Split(c.scenarios, ",") {
+		fmt.Fprintf(log, "bench: scenario %s\n", s)
+		if err := runScenario(ctx, e, c, strings.TrimSpace(s), r); err != nil {
+			return fmt.Errorf("scenario %s: %w", s, err)
+		}
+	}
+	out := io.Writer(os.Stdout)
+	if c.out != "" {
+		f, err := os.Create(c.out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		out = f
+	}
+	_, err = io.WriteString(out, r.String())
+	return err
+}
+
+func runScenario(ctx context.Context, e *env, c config, s string, r *report) error {
+	switch s {
+	case "cold":
+		res, err := e.coldSync(ctx, "cold", c.apps, false)
+		if err != nil {
+			return err
+		}
+		ceil, err := e.ceiling(ctx, "ceiling", c.apps)
+		if err != nil {
+			return err
+		}
+		res.ceiling = ceil
+		r.cold("Cold sync: one ConfigMap per Application", res)
+	case "helm":
+		res, err := e.coldSync(ctx, "helm", c.helmApps, true)
+		if err != nil {
+			return err
+		}
+		r.cold("Helm at scale: the web chart (Deployment and Service) per Application", res)
+	case "idle":
+		res, err := e.idle(ctx, c.idle)
+		if err != nil {
+			return err
+		}
+		r.idle(res)
+	case "drift":
+		d, err := e.drift(ctx, "drift", c.tries)
+		if err != nil {
+			return err
+		}
+		r.latencies("Drift: `kubectl scale` reverted (self-heal timeout 5 s, last heal longer ago)", d)
+	case "monorepo":
+		renders, took, err := e.monorepo(ctx, "cold", c.apps)
+		if err != nil {
+			return err
+		}
+		r.monorepo(c.apps, renders, took)
+	default:
+		return fmt.Errorf("unknown scenario %q", s)
+	}
+	return nil
+}
+
+// report accumulates the Markdown.
+type report struct{ strings.Builder }
+
+func (r *report) header(c config) {
+	commit, _ := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	fmt.Fprintf(r, "## Run of %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(r, "- machine: %d cores, %s memory, %s\n", runtime.NumCPU(), memTotal(), cpuModel())
+	fmt.Fprintf(r, "- commit: %s\n", strings.TrimSpace(string(commit)))
+	fmt.Fprintf(r, "- command: `go run ./bench -apps %d -helm-apps %d -tries %d -idle %s -scenarios %s`\n\n", c.apps, c.helmApps, c.tries, c.idle, c.scenarios)
+}
+
+func (r *report) cold(title string, res coldResult) {
+	fmt.Fprintf(r, "### %s\n\n| apps | time to all Synced and Healthy | apps/s | controller CPU | peak memory | renders | API requests per app |", title)
+	if res.ceiling > 0 {
+		fmt.Fprint(r, " ceiling (same writes, minimal client) | ratio |")
+	}
+	fmt.Fprint(r, "\n|---|---|---|---|---|---|---|")
+	if res.ceiling > 0 {
+		fmt.Fprint(r, "---|---|")
+	}
+	fmt.Fprintf(r, "\n| %d | %s | %.0f | %s | %s | %.0f | %.1f |", res.apps, res.duration.Round(10*time.Millisecond),
+		float64(res.apps)/res.duration.Seconds(), res.cpu.Round(10*time.Millisecond), mib(res.peakRSS), res.renders, res.requestsPerApp)
+	if res.ceiling > 0 {
+		fmt.Fprintf(r, " %s | %.2f× |", res.ceiling.Round(10*time.Millisecond), res.duration.Seconds()/res.ceiling.Seconds())
+	}
+	fmt.Fprint(r, "\n\n")
+}
+
+func (r *report) idle(res idleResult) {
+	fmt.Fprintf(r, "### Idle: everything Synced, nothing changing (%s window)\n\n| CPU per minute | share of one core | memory | API requests per minute | API writes |\n|---|---|---|---|---|\n", res.window)
+	fmt.Fprintf(r, "| %s | %.2f %% | %s | %.1f | %.0f |\n\n", res.cpuPerMinute.Round(time.Millisecond),
+		100*res.cpuPerMinute.Seconds()/60, mib(res.rss), res.requestsPerMin, res.writes)
+}
+
+func (r *report) latencies(title string, d []time.Duration) {
+	sorted := append([]time.Duration(nil), d...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	fmt.Fprintf(r, "### %s\n\n| tries | p50 | p95 | min | max |\n|---|---|---|---|---|\n", title)
+	fmt.Fprintf(r, "| %d | %s | %s | %s | %s |\n\n", len(d), pct(sorted, 50), pct(sorted, 95),
+		sorted[0].Round(time.Millisecond), sorted[len(sorted)-1].Round(time.Millisecond))
+}
+
+func (r *report) monorepo(apps int, renders float64, took time.Duration) {
+	fmt.Fprintf(r, "### Monorepo: one commit touching 1 of %d apps' folders, every app refreshed\n\n| renders | time until that app is Synced at the commit |\n|---|---|\n| %.0f | %s |\n\n",
+		apps, renders, took.Round(time.Millisecond))
+}
+
+func pct(sorted []time.Duration, p int) time.Duration {
+	i := (len(sorted)*p + 99) / 100
+	if i > 0 {
+		i--
+	}
+	return sorted[i].Round(time.Millisecond)
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
+
+func memTotal() string {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return "?"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			var kb int64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb)
+			return fmt.Sprintf("%.0f GiB", float64(kb)/(1<<20))
+		}
+	}
+	return "?"
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "?"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "model name"); ok {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+		}
+	}
+	return "?"
+}
+
+// webChart is the demo's chart: a Deployment and a Service.
+func webChart() map[string]string {
+	files := map[string]string{}
+	root := filepath.Join("examples", "gitops")
+	_ = filepath.Walk(root, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		files[filepath.ToSlash(rel)] = string(b)
+		return nil
+	})
+	return files
+}

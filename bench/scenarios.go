@@ -1,0 +1,379 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/client-go/tools/cache"
+
+	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+)
+
+var appsGVR = appv1.GroupVersion.WithResource("applications")
+
+// appManifest is a minimal automated Application.
+func appManifest(name, repoURL, path, ns string, helm bool) *unstructured.Unstructured {
+	src := map[string]any{"repoURL": repoURL, "targetRevision": "main", "path": path}
+	if helm {
+		src["helm"] = map[string]any{"valueFiles": []any{"values-prod.yaml"}}
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+		"metadata": map[string]any{"name": name, "namespace": "argocd"},
+		"spec": map[string]any{
+			"project":     "default",
+			"source":      src,
+			"destination": map[string]any{"server": "https://kubernetes.default.svc", "namespace": ns},
+			"syncPolicy":  map[string]any{"automated": map[string]any{"prune": true, "selfHeal": true}},
+		},
+	}}
+}
+
+func configMapYAML(name, value string) string {
+	return fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  value: %q\n", name, value)
+}
+
+// parallel runs fn(i) for i in [0, n) on workers goroutines.
+func parallel(n, workers int, fn func(i int) error) error {
+	var (
+		next     atomic.Int64
+		firstErr error
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+	)
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := fn(i); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return firstErr
+}
+
+func (e *env) namespace(ctx context.Context, name string) error {
+	_, err := e.client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+	return err
+}
+
+// createApps creates the Applications with 32 clients.
+func (e *env) createApps(ctx context.Context, apps []*unstructured.Unstructured) error {
+	return parallel(len(apps), 32, func(i int) error {
+		_, err := e.dyn.Resource(appsGVR).Namespace("argocd").Create(ctx, apps[i], metav1.CreateOptions{})
+		return err
+	})
+}
+
+// waitApps waits until every named Application satisfies done, watching
+// them; it returns when they all do.
+func (e *env) waitApps(ctx context.Context, names map[string]bool, done func(*unstructured.Unstructured) bool) error {
+	var mu sync.Mutex
+	remaining := map[string]bool{}
+	for n := range names {
+		remaining[n] = true
+	}
+	finished := make(chan struct{})
+	check := func(obj any) {
+		u, ok := obj.(*unstructured.Unstructured)
+		if !ok || !names[u.GetName()] {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if remaining[u.GetName()] && done(u) {
+			delete(remaining, u.GetName())
+			if len(remaining) == 0 {
+				close(finished)
+			}
+		}
+	}
+	inf := dynamicinformer.NewFilteredDynamicInformer(e.dyn, appsGVR, "argocd", 0, cache.Indexers{}, nil).Informer()
+	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: check, UpdateFunc: func(_, o any) { check(o) }}); err != nil {
+		return err
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go inf.Run(stop)
+	select {
+	case <-finished:
+		return nil
+	case <-ctx.Done():
+		mu.Lock()
+		defer mu.Unlock()
+		return fmt.Errorf("%d of %d applications not done: %w", len(remaining), len(names), ctx.Err())
+	}
+}
+
+func syncedHealthy(commit string) func(*unstructured.Unstructured) bool {
+	return func(u *unstructured.Unstructured) bool {
+		s, _, _ := unstructured.NestedString(u.Object, "status", "sync", "status")
+		h, _, _ := unstructured.NestedString(u.Object, "status", "health", "status")
+		r, _, _ := unstructured.NestedString(u.Object, "status", "sync", "revision")
+		return s == "Synced" && h == "Healthy" && (commit == "" || r == commit)
+	}
+}
+
+// coldResult is what one cold sync measured.
+type coldResult struct {
+	apps           int
+	duration       time.Duration
+	cpu            time.Duration
+	peakRSS        int64
+	ceiling        time.Duration
+	renders        float64
+	requestsPerApp float64
+}
+
+// coldSync creates n Applications of one ConfigMap each (helm: of the web
+// chart) against a freshly started controller and times them to Synced and
+// Healthy.
+func (e *env) coldSync(ctx context.Context, prefix string, n int, helm bool) (coldResult, error) {
+	ns := prefix + "-dest"
+	if err := e.namespace(ctx, ns); err != nil {
+		return coldResult{}, err
+	}
+	files := map[string]string{}
+	if helm {
+		for path, content := range webChart() {
+			files[path] = content
+		}
+	} else {
+		for i := range n {
+			files[fmt.Sprintf("apps/app-%05d/cm.yaml", i)] = configMapYAML(fmt.Sprintf("%s-cm-%05d", prefix, i), "1")
+		}
+	}
+	url, commit, err := e.repo(ctx, prefix, files)
+	if err != nil {
+		return coldResult{}, err
+	}
+	// A cold start: no other Application, a fresh controller.
+	if err := e.dyn.Resource(appsGVR).Namespace("argocd").DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
+		return coldResult{}, err
+	}
+	if err := e.startController(); err != nil {
+		return coldResult{}, err
+	}
+	apps := make([]*unstructured.Unstructured, n)
+	names := map[string]bool{}
+	for i := range n {
+		name := fmt.Sprintf("%s-%05d", prefix, i)
+		path := fmt.Sprintf("apps/app-%05d", i)
+		if helm {
+			path = "charts/web"
+		}
+		apps[i] = appManifest(name, url, path, ns, helm)
+		names[name] = true
+	}
+	cpu0 := e.controller.cpu()
+	m0, _ := e.controller.scrape()
+	start := time.Now()
+	if err := e.createApps(ctx, apps); err != nil {
+		return coldResult{}, err
+	}
+	if err := e.waitApps(ctx, names, syncedHealthy(commit)); err != nil {
+		return coldResult{}, fmt.Errorf("cold sync %s: %w (controller log: %s)", prefix, err, e.controller.logFile)
+	}
+	res := coldResult{apps: n, duration: time.Since(start), cpu: e.controller.cpu() - cpu0}
+	_, res.peakRSS = e.controller.memory()
+	m1, _ := e.controller.scrape()
+	res.renders = sum(m1, "tether_application_renders_total") - sum(m0, "tether_application_renders_total")
+	res.requestsPerApp = (sum(m1, "rest_client_requests_total") - sum(m0, "rest_client_requests_total")) / float64(n)
+	return res, nil
+}
+
+// ceiling times a minimal client doing the same writes as a cold sync of n
+// one-ConfigMap apps: n server-side applies of a ConfigMap, n Application
+// creates and n status patches, with 32 workers.
+func (e *env) ceiling(ctx context.Context, prefix string, n int) (time.Duration, error) {
+	ns := prefix + "-dest"
+	if err := e.namespace(ctx, ns); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	err := parallel(n, 32, func(i int) error {
+		cm := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "v1", "kind": "ConfigMap",
+			"metadata": map[string]any{"name": fmt.Sprintf("cm-%05d", i), "namespace": ns},
+			"data":     map[string]any{"value": "1"},
+		}}
+		if _, err := e.dyn.Resource(corev1.SchemeGroupVersion.WithResource("configmaps")).Namespace(ns).
+			Apply(ctx, cm.GetName(), cm, metav1.ApplyOptions{FieldManager: "ceiling", Force: true}); err != nil {
+			return err
+		}
+		// The Application has no automated policy: nothing else touches it.
+		app := appManifest(fmt.Sprintf("%s-%05d", prefix, i), "http://127.0.0.1:1/none.git", "x", ns, false)
+		unstructured.RemoveNestedField(app.Object, "spec", "syncPolicy")
+		app.SetLabels(map[string]string{"tether.dev/ceiling": "true"})
+		if _, err := e.dyn.Resource(appsGVR).Namespace("argocd").Create(ctx, app, metav1.CreateOptions{}); err != nil {
+			return err
+		}
+		patch := []byte(`{"status":{"sync":{"status":"Synced","revision":"0000000000000000000000000000000000000000"},"health":{"status":"Healthy"}}}`)
+		_, err := e.dyn.Resource(appsGVR).Namespace("argocd").Patch(ctx, app.GetName(), types.MergePatchType, patch, metav1.PatchOptions{})
+		return err
+	})
+	took := time.Since(start)
+	if err != nil {
+		return 0, err
+	}
+	// The ceiling's Applications point nowhere: remove them before they
+	// cost the controller anything in later scenarios.
+	return took, e.dyn.Resource(appsGVR).Namespace("argocd").DeleteCollection(ctx, metav1.DeleteOptions{},
+		metav1.ListOptions{LabelSelector: "tether.dev/ceiling=true"})
+}
+
+// idle measures the controller over window with nothing changing.
+type idleResult struct {
+	window         time.Duration
+	cpuPerMinute   time.Duration
+	rss            int64
+	requestsPerMin float64
+	writes         float64
+}
+
+func (e *env) idle(ctx context.Context, window time.Duration) (idleResult, error) {
+	cpu0 := e.controller.cpu()
+	m0, err := e.controller.scrape()
+	if err != nil {
+		return idleResult{}, err
+	}
+	select {
+	case <-time.After(window):
+	case <-ctx.Done():
+		return idleResult{}, ctx.Err()
+	}
+	m1, err := e.controller.scrape()
+	if err != nil {
+		return idleResult{}, err
+	}
+	res := idleResult{window: window}
+	res.cpuPerMinute = time.Duration(float64(e.controller.cpu()-cpu0) / window.Minutes())
+	res.rss, _ = e.controller.memory()
+	res.requestsPerMin = (sum(m1, "rest_client_requests_total") - sum(m0, "rest_client_requests_total")) / window.Minutes()
+	for _, method := range []string{"POST", "PUT", "PATCH", "DELETE"} {
+		res.writes += sum(m1, "rest_client_requests_total", `method="`+method+`"`) - sum(m0, "rest_client_requests_total", `method="`+method+`"`)
+	}
+	return res, nil
+}
+
+// drift scales one Deployment by hand per try, each of its own app so that
+// no heal backs off, and times the revert.
+func (e *env) drift(ctx context.Context, prefix string, tries int) ([]time.Duration, error) {
+	ns := prefix + "-dest"
+	if err := e.namespace(ctx, ns); err != nil {
+		return nil, err
+	}
+	url, commit, err := e.repo(ctx, prefix, webChart())
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]bool{}
+	apps := make([]*unstructured.Unstructured, tries)
+	for i := range tries {
+		apps[i] = appManifest(fmt.Sprintf("%s-%02d", prefix, i), url, "charts/web", ns, true)
+		names[apps[i].GetName()] = true
+	}
+	if err := e.createApps(ctx, apps); err != nil {
+		return nil, err
+	}
+	if err := e.waitApps(ctx, names, syncedHealthy(commit)); err != nil {
+		return nil, err
+	}
+	// The self-heal timeout counts from the end of the last sync.
+	time.Sleep(6 * time.Second)
+	var out []time.Duration
+	deployments := e.client.AppsV1().Deployments(ns)
+	for _, app := range apps {
+		name := app.GetName()
+		d, err := deployments.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		want := *d.Spec.Replicas
+		start := time.Now()
+		scale := &autoscalingv1.Scale{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: autoscalingv1.ScaleSpec{Replicas: want + 8}}
+		if _, err := deployments.UpdateScale(ctx, name, scale, metav1.UpdateOptions{FieldManager: "kubectl"}); err != nil {
+			return nil, err
+		}
+		if err := pollFast(ctx, 30*time.Second, func() bool {
+			d, err := deployments.Get(ctx, name, metav1.GetOptions{})
+			return err == nil && *d.Spec.Replicas == want
+		}); err != nil {
+			return nil, fmt.Errorf("drift of %s not reverted: %w", name, err)
+		}
+		out = append(out, time.Since(start))
+	}
+	return out, nil
+}
+
+// monorepo commits a change to one app's folder in the repository of the
+// cold sync, asks every app of it to refresh (as a push webhook does), and
+// reports the renders done and the time until that app is Synced at the
+// new commit.
+func (e *env) monorepo(ctx context.Context, prefix string, n int) (float64, time.Duration, error) {
+	m0, err := e.controller.scrape()
+	if err != nil {
+		return 0, 0, err
+	}
+	start := time.Now()
+	commit, err := e.commit(ctx, prefix, map[string]string{"apps/app-00000/cm.yaml": configMapYAML(prefix+"-cm-00000", "2")})
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := parallel(n, 32, func(i int) error {
+		patch := []byte(`{"metadata":{"annotations":{"argocd.argoproj.io/refresh":"normal"}}}`)
+		_, err := e.dyn.Resource(appsGVR).Namespace("argocd").Patch(ctx, fmt.Sprintf("%s-%05d", prefix, i), types.MergePatchType, patch, metav1.PatchOptions{})
+		return err
+	}); err != nil {
+		return 0, 0, err
+	}
+	if err := e.waitApps(ctx, map[string]bool{prefix + "-00000": true}, syncedHealthy(commit)); err != nil {
+		return 0, 0, err
+	}
+	took := time.Since(start)
+	all := map[string]bool{}
+	for i := range n {
+		all[fmt.Sprintf("%s-%05d", prefix, i)] = true
+	}
+	if err := e.waitApps(ctx, all, syncedHealthy(commit)); err != nil {
+		return 0, 0, err
+	}
+	m1, err := e.controller.scrape()
+	if err != nil {
+		return 0, 0, err
+	}
+	return sum(m1, "tether_application_renders_total") - sum(m0, "tether_application_renders_total"), took, nil
+}
+
+func pollFast(ctx context.Context, timeout time.Duration, cond func() bool) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return nil
+}
