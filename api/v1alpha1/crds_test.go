@@ -45,6 +45,10 @@ func TestCRDs(t *testing.T) {
 		preserved  []string // top-level fields that keep unknown fields
 		columns    []string
 		storedKeys []string // typed properties that must exist under spec
+		// statusSubresource is true where Argo CD's CRD has one: the
+		// ApplicationSet's, not the Application's, whose controller writes
+		// status through the main resource.
+		statusSubresource bool
 	}{
 		{
 			name: "applications.argoproj.io",
@@ -64,6 +68,16 @@ func TestCRDs(t *testing.T) {
 			},
 			preserved:  []string{"spec", "status"},
 			storedKeys: []string{"sourceRepos", "destinations", "roles", "syncWindows"},
+		},
+		{
+			name: "applicationsets.argoproj.io",
+			names: apiextensionsv1.CustomResourceDefinitionNames{
+				Plural: "applicationsets", Singular: "applicationset", Kind: "ApplicationSet",
+				ListKind: "ApplicationSetList", ShortNames: []string{"appset", "appsets"}, Categories: []string{"argocd"},
+			},
+			preserved:         []string{"spec", "status"},
+			storedKeys:        []string{"generators", "template", "syncPolicy", "goTemplate", "templatePatch", "preservedFields", "ignoreApplicationDifferences", "strategy"},
+			statusSubresource: true,
 		},
 	}
 	crds := embeddedCRDs(t)
@@ -89,10 +103,8 @@ func TestCRDs(t *testing.T) {
 			if v.Name != appv1.GroupVersion.Version || !v.Served || !v.Storage {
 				t.Errorf("version %s served=%v storage=%v, want %s served and stored", v.Name, v.Served, v.Storage, appv1.GroupVersion.Version)
 			}
-			// Argo CD's controller writes status through the main resource;
-			// a status subresource would make it ignore those writes.
-			if v.Subresources != nil && v.Subresources.Status != nil {
-				t.Errorf("status subresource is enabled; Argo CD's CRD has none")
+			if has := v.Subresources != nil && v.Subresources.Status != nil; has != tt.statusSubresource {
+				t.Errorf("status subresource %v, want %v as in Argo CD's CRD", has, tt.statusSubresource)
 			}
 			var columns []string
 			for _, c := range v.AdditionalPrinterColumns {

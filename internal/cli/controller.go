@@ -48,6 +48,7 @@ probes (/healthz, /readyz) on --health-addr.`,
 	f.StringVar(&opts.RepoCacheDir, "repo-cache-dir", opts.RepoCacheDir, "where Git repositories are cached")
 	f.StringVar(&opts.MetricsAddr, "metrics-addr", opts.MetricsAddr, "Prometheus metrics address; 0 disables")
 	f.StringVar(&opts.HealthAddr, "health-addr", opts.HealthAddr, "health probe address; 0 disables")
+	f.StringVar(&opts.WebhookAddr, "webhook-addr", opts.WebhookAddr, "Git push webhook address (path /api/webhook, secrets in Secret argocd-secret); 0 disables")
 	f.BoolVar(&opts.LeaderElection, "leader-elect", opts.LeaderElection, "elect a leader on a Lease so that extra replicas stand by")
 	f.StringVar(&opts.LogFormat, "log-format", opts.LogFormat, "log format: json or text")
 	f.IntVar(&opts.LogLevel, "v", opts.LogLevel, "log verbosity")

@@ -27,6 +27,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -34,7 +35,9 @@ import (
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/apply"
+	"github.com/tether-gitops/tether/internal/appset"
 	"github.com/tether-gitops/tether/internal/controller/application"
+	"github.com/tether-gitops/tether/internal/controller/applicationset"
 	"github.com/tether-gitops/tether/internal/live"
 	"github.com/tether-gitops/tether/internal/render"
 	gitsource "github.com/tether-gitops/tether/internal/source/git"
@@ -56,11 +59,17 @@ type Options struct {
 	KubeBurst                          int
 	RepoCacheDir                       string
 	MetricsAddr, HealthAddr            string
-	LeaderElection                     bool
-	LogFormat                          string
-	LogLevel                           int
+	// WebhookAddr serves Git push webhooks at /api/webhook; "" or "0"
+	// disables them.
+	WebhookAddr    string
+	LeaderElection bool
+	LogFormat      string
+	LogLevel       int
 	// Log receives the logs; nil means stderr.
 	Log io.Writer
+	// SkipNameValidation allows several controllers in one process, as
+	// tests of leader election run them.
+	SkipNameValidation bool
 }
 
 // DefaultOptions returns the defaults of `tether controller`.
@@ -81,6 +90,7 @@ func DefaultOptions() Options {
 		RepoCacheDir:      cacheDir,
 		MetricsAddr:       ":8080",
 		HealthAddr:        ":8081",
+		WebhookAddr:       ":8082",
 		LeaderElection:    true,
 		LogFormat:         "json",
 	}
@@ -174,6 +184,7 @@ func newManager(cfg *rest.Config, opts Options, log logr.Logger) (manager.Manage
 		LeaderElectionNamespace:       opts.Namespace,
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       ptr(30 * time.Second),
+		Controller:                    config.Controller{SkipNameValidation: ptr(opts.SkipNameValidation)},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)
@@ -231,7 +242,21 @@ func setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 			RevisionCacheTTL:  opts.RevisionCacheTTL,
 		},
 	}
-	return r.SetupWithManager(mgr, triggers, opts.Workers)
+	if err := r.SetupWithManager(mgr, triggers, opts.Workers); err != nil {
+		return err
+	}
+	router := &pushRouter{client: mgr.GetClient(), namespace: opts.Namespace, apps: r, triggers: triggers}
+	if err := addWebhook(mgr, opts.WebhookAddr, mgr.GetAPIReader(), router, mgr.GetLogger()); err != nil {
+		return err
+	}
+	sets := &applicationset.Reconciler{
+		Client:   mgr.GetClient(),
+		Applier:  &apply.Applier{Dynamic: dyn, Mapper: mgr.GetRESTMapper(), Manager: appset.FieldManager},
+		Repos:    store,
+		Recorder: mgr.GetEventRecorder("tether-applicationset-controller"),
+		Options:  applicationset.Options{Namespace: opts.Namespace, RevisionCacheTTL: opts.RevisionCacheTTL},
+	}
+	return sets.SetupWithManager(mgr, opts.Workers)
 }
 
 // repoCredentials finds credentials in Argo CD's repository Secrets.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,6 +33,8 @@ const argocd = "argocd"
 var (
 	cluster clustertest.Cluster
 	dyn     dynamic.Interface
+	// webhookURL is where the in-process controller takes push webhooks.
+	webhookURL string
 )
 
 var appsGVR = appv1.GroupVersion.WithResource("applications")
@@ -79,6 +82,13 @@ func startController(c *clustertest.Cluster) error {
 	opts.Namespace = argocd
 	opts.LeaderElection = false
 	opts.MetricsAddr, opts.HealthAddr = "0", "0"
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	opts.WebhookAddr = l.Addr().String()
+	webhookURL = "http://" + opts.WebhookAddr + "/api/webhook"
+	l.Close()
 	opts.SelfHealTimeout = time.Second
 	opts.RepoCacheDir = filepath.Join(os.TempDir(), fmt.Sprintf("tether-e2e-repos-%d", os.Getpid()))
 	logs, err := os.CreateTemp("", "tether-e2e-controller-*.log")

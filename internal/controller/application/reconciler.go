@@ -83,6 +83,13 @@ func (r *Reconciler) Init(reg prometheus.Registerer) {
 	}
 }
 
+// RepoChanged makes the next reconciles ask repoURL (as Applications spell
+// it) for its revisions again instead of trusting the revision cache: a
+// push webhook calls it.
+func (r *Reconciler) RepoChanged(repoURL string) {
+	r.revisions.invalidate(repoURL)
+}
+
 // Reconcile brings one Application's cluster state to what Git says, as far
 // as its sync policy allows, and records the outcome in its status.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"path"
 	"strings"
 	"sync"
 	"time"
@@ -22,7 +21,10 @@ import (
 // for the same repository and revision unless a refresh was asked for.
 func (run *run) resolve(ctx context.Context) bool {
 	src := run.source
-	commit, err := run.r.revisions.resolve(ctx, run.r.Source, src.RepoURL, src.TargetRevision, run.hardRefresh)
+	// A new Application asks the repository: the cached answer may predate
+	// the commit that created it (an ApplicationSet's new folder, say).
+	fresh := run.hardRefresh || run.orig.Status.Sync.Revision == ""
+	commit, err := run.r.revisions.resolve(ctx, run.r.Source, src.RepoURL, src.TargetRevision, fresh)
 	if err != nil {
 		run.conditions.set(appv1.ApplicationConditionComparisonError, err.Error())
 		run.app.Status.Sync.Status = appv1.SyncStatusCodeUnknown
@@ -102,57 +104,17 @@ func (run *run) unaffected(ctx context.Context, prev renderEntry, commit string)
 	if err != nil {
 		return false, err
 	}
-	watched := watchedPaths(run.app, run.source.Path)
+	watched := target.WatchedPaths(run.app)
 	read := map[string]bool{}
 	for _, f := range prev.files {
 		read[f] = true
 	}
 	for _, f := range changed {
-		if read[f] || underAny(f, watched) {
+		if read[f] || target.UnderAny(f, watched) {
 			return false, nil
 		}
 	}
 	return true, nil
-}
-
-// watchedPaths are the repository folders whose changes affect the app: its
-// source path, or the paths of the manifest-generate-paths annotation
-// (";"-separated, relative to the source path, or to the repository root
-// when they start with "/").
-func watchedPaths(app *appv1.Application, srcPath string) []string {
-	ann, ok := app.Annotations[appv1.AnnotationKeyManifestGeneratePaths]
-	if !ok {
-		return []string{cleanRepoPath(srcPath)}
-	}
-	var out []string
-	for _, p := range strings.Split(ann, ";") {
-		p = strings.TrimSpace(p)
-		if p == "" {
-			continue
-		}
-		if strings.HasPrefix(p, "/") {
-			out = append(out, cleanRepoPath(p))
-		} else {
-			out = append(out, cleanRepoPath(path.Join(srcPath, p)))
-		}
-	}
-	return out
-}
-
-func cleanRepoPath(p string) string {
-	p = strings.Trim(path.Clean("/"+p), "/")
-	return p
-}
-
-// underAny reports whether file is one of dirs or inside one; "" is the
-// repository root.
-func underAny(file string, dirs []string) bool {
-	for _, d := range dirs {
-		if d == "" || file == d || strings.HasPrefix(file, d+"/") {
-			return true
-		}
-	}
-	return false
 }
 
 func describeSource(s appv1.ApplicationSource) string {
@@ -310,8 +272,8 @@ func (c *revisionCache) resolve(ctx context.Context, src Source, repo, rev strin
 	return commit, nil
 }
 
-// Invalidate drops what is known of repo's revisions, so that the next
-// reconcile asks the repository: for push webhooks.
+// invalidate drops what is known of repo's revisions, so that the next
+// reconcile asks the repository.
 func (c *revisionCache) invalidate(repo string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -1,0 +1,230 @@
+package appset
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/yaml"
+
+	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+)
+
+// generatorTemplate returns the template of a generator's kind, if any.
+func generatorTemplate(raw map[string]any) map[string]any {
+	for _, kind := range generatorKinds(raw) {
+		if g, ok := raw[kind].(map[string]any); ok {
+			if t, ok := g["template"].(map[string]any); ok {
+				return t
+			}
+		}
+	}
+	return nil
+}
+
+// mergeTemplate returns the ApplicationSet's template with the fields that
+// a generator's template sets (not empty, false or zero) put over it, as
+// Argo CD merges them.
+func mergeTemplate(base, over map[string]any) map[string]any {
+	over = pruneZero(over)
+	if len(over) == 0 {
+		return base
+	}
+	return deepMerge(base, over, true)
+}
+
+// pruneZero returns m without empty, false and zero values, recursively;
+// nil when nothing is left.
+func pruneZero(m map[string]any) map[string]any {
+	var out map[string]any
+	for k, v := range m {
+		switch x := v.(type) {
+		case map[string]any:
+			if p := pruneZero(x); p != nil {
+				v = p
+			} else {
+				continue
+			}
+		case []any:
+			if len(x) == 0 {
+				continue
+			}
+		case string:
+			if x == "" {
+				continue
+			}
+		case bool:
+			if !x {
+				continue
+			}
+		case float64:
+			if x == 0 {
+				continue
+			}
+		case int64:
+			if x == 0 {
+				continue
+			}
+		case nil:
+			continue
+		}
+		if out == nil {
+			out = map[string]any{}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// application renders tmpl with p into an Application of set.
+func (run *generation) application(set *unstructured.Unstructured, tmpl map[string]any, p Params) (*unstructured.Unstructured, error) {
+	rendered, err := run.r.object(tmpl, p)
+	if err != nil {
+		return nil, err
+	}
+	if patch := run.spec.TemplatePatch; patch != nil && strings.TrimSpace(*patch) != "" {
+		if rendered, err = run.patch(rendered, *patch, p); err != nil {
+			return nil, err
+		}
+	}
+	meta, err := objectAt(rendered, "metadata")
+	if err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	spec, err := objectAt(rendered, "spec")
+	if err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	app := &unstructured.Unstructured{Object: map[string]any{"spec": spec}}
+	app.SetAPIVersion(appv1.GroupVersion.String())
+	app.SetKind("Application")
+	if err := run.setMetadata(app, set, meta); err != nil {
+		return nil, err
+	}
+	return app, nil
+}
+
+// patch renders templatePatch with p and merges it into app as a JSON merge
+// patch (RFC 7386): objects merge, other values and lists replace, null
+// deletes.
+func (run *generation) patch(app map[string]any, patch string, p Params) (map[string]any, error) {
+	text, err := run.r.str(patch, p)
+	if err != nil {
+		return nil, fmt.Errorf("templatePatch: %w", err)
+	}
+	var obj map[string]any
+	if err := yaml.Unmarshal([]byte(text), &obj); err != nil {
+		return nil, fmt.Errorf("templatePatch: not a YAML or JSON object after rendering: %w", err)
+	}
+	return mergePatch(app, obj), nil
+}
+
+func mergePatch(target, patch map[string]any) map[string]any {
+	out := make(map[string]any, len(target))
+	for k, v := range target {
+		out[k] = v
+	}
+	for k, v := range patch {
+		if v == nil {
+			delete(out, k)
+			continue
+		}
+		pm, ok := v.(map[string]any)
+		if !ok {
+			out[k] = v
+			continue
+		}
+		tm, _ := out[k].(map[string]any)
+		out[k] = mergePatch(tm, pm)
+	}
+	return out
+}
+
+// setMetadata sets the Application's metadata from the rendered template's:
+// name, labels, annotations and finalizers; the namespace is set's, and the
+// owner is set when it has a UID.
+func (run *generation) setMetadata(app, set *unstructured.Unstructured, meta map[string]any) error {
+	name, _ := meta["name"].(string)
+	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+		return fmt.Errorf("application name %q is invalid: %s", name, strings.Join(errs, "; "))
+	}
+	app.SetName(name)
+	app.SetNamespace(set.GetNamespace())
+	for _, f := range []struct {
+		key string
+		set func(map[string]string)
+	}{{"labels", app.SetLabels}, {"annotations", app.SetAnnotations}} {
+		m, err := stringMap(meta[f.key])
+		if err != nil {
+			return fmt.Errorf("application %s: metadata.%s: %w", name, f.key, err)
+		}
+		if len(m) > 0 {
+			f.set(m)
+		}
+	}
+	finalizers, err := stringList(meta["finalizers"])
+	if err != nil {
+		return fmt.Errorf("application %s: metadata.finalizers: %w", name, err)
+	}
+	if len(finalizers) == 0 && (run.spec.SyncPolicy == nil || !run.spec.SyncPolicy.PreserveResourcesOnDeletion) {
+		finalizers = []string{appv1.ResourcesFinalizerName}
+	}
+	app.SetFinalizers(finalizers)
+	if set.GetUID() != "" {
+		app.SetOwnerReferences([]metav1.OwnerReference{OwnerReference(set)})
+	}
+	return nil
+}
+
+// OwnerReference is the controller reference of Applications generated by
+// set.
+func OwnerReference(set *unstructured.Unstructured) metav1.OwnerReference {
+	yes := true
+	return metav1.OwnerReference{
+		APIVersion: appv1.GroupVersion.String(), Kind: "ApplicationSet",
+		Name: set.GetName(), UID: set.GetUID(), Controller: &yes, BlockOwnerDeletion: &yes,
+	}
+}
+
+func stringMap(v any) (map[string]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("not an object")
+	}
+	out := make(map[string]string, len(m))
+	for k, x := range m {
+		s, ok := x.(string)
+		if !ok {
+			return nil, fmt.Errorf("the value of %q is not a string", k)
+		}
+		out[k] = s
+	}
+	return out, nil
+}
+
+func stringList(v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	l, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("not a list")
+	}
+	out := make([]string, 0, len(l))
+	for _, x := range l {
+		s, ok := x.(string)
+		if !ok {
+			return nil, fmt.Errorf("an element is not a string")
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}

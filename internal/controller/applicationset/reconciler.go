@@ -1,0 +1,105 @@
+package applicationset
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/apply"
+	"github.com/tether-gitops/tether/internal/appset"
+)
+
+// Options are the controller's knobs, set from flags.
+type Options struct {
+	// Namespace is where ApplicationSets, Applications and cluster Secrets
+	// live.
+	Namespace string
+	// RevisionCacheTTL is how long a resolved branch or tag is trusted
+	// before asking the repository again; a refresh skips it.
+	RevisionCacheTTL time.Duration
+	// RetryAfter is how soon a failed generation is tried again (at most
+	// the ApplicationSet's requeue interval). Zero means 30 seconds.
+	RetryAfter time.Duration
+}
+
+// Reconciler reconciles ApplicationSets. Set the fields, then call Init
+// (SetupWithManager does) before the first Reconcile.
+type Reconciler struct {
+	Client client.Client
+	// Applier applies and deletes Applications; its Manager must be
+	// appset.FieldManager.
+	Applier *apply.Applier
+	// Repos resolves and checks out the git generators' repositories; the
+	// git source's Store, shared with the Application controller.
+	Repos    appset.Repos
+	Recorder events.EventRecorder
+	Options
+
+	revisions *revisionCache
+}
+
+// Init prepares the caches.
+func (r *Reconciler) Init() {
+	r.revisions = newRevisionCache(r.RevisionCacheTTL)
+	if r.RetryAfter <= 0 {
+		r.RetryAfter = 30 * time.Second
+	}
+}
+
+var appSetGVK = appv1.GroupVersion.WithKind("ApplicationSet")
+
+// Reconcile generates one ApplicationSet's Applications, applies them as
+// its policy allows, and records the outcome in its status.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	set := &unstructured.Unstructured{}
+	set.SetGroupVersionKind(appSetGVK)
+	if err := r.Client.Get(ctx, req.NamespacedName, set); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if set.GetDeletionTimestamp() != nil {
+		// The garbage collector deletes the owned Applications.
+		return ctrl.Result{}, nil
+	}
+	run, err := newRun(r, set)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	run.execute(ctx)
+	if err := r.writeStatus(ctx, run); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.clearRefresh(ctx, run); err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: run.requeueAfter()}, run.transient
+}
+
+// clearRefresh removes the refresh annotation once a refresh has run.
+func (r *Reconciler) clearRefresh(ctx context.Context, run *run) error {
+	if !run.refresh || run.generateErr != nil {
+		return nil
+	}
+	patch := fmt.Appendf(nil, `{"metadata":{"annotations":{%q:null}}}`, appv1.AnnotationKeyApplicationSetRefresh)
+	err := r.Client.Patch(ctx, run.set, client.RawPatch(types.MergePatchType, patch))
+	if err != nil {
+		return fmt.Errorf("clear the refresh annotation of applicationset %s: %w", run.set.GetName(), client.IgnoreNotFound(err))
+	}
+	return nil
+}
+
+// requeueAfter is the ApplicationSet's refresh interval, or the retry
+// delay after a failed generation when that is sooner.
+func (run *run) requeueAfter() time.Duration {
+	d := appset.RequeueAfter(run.set)
+	if run.generateErr != nil && run.r.RetryAfter < d {
+		d = run.r.RetryAfter
+	}
+	return d
+}

@@ -1,0 +1,91 @@
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"testing"
+	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	"github.com/tether-gitops/tether/internal/controller"
+	"github.com/tether-gitops/tether/internal/devcluster/clustertest"
+	"github.com/tether-gitops/tether/internal/gitserver/gittest"
+)
+
+// TestLeaderElection: two replicas elect one leader on a Lease; the other
+// stands by and takes over when the leader stops.
+func TestLeaderElection(t *testing.T) {
+	t.Parallel()
+	home := cluster.Namespace(t) // where these replicas' Applications and Lease live
+	dest := cluster.Namespace(t)
+	srv := gittest.NewServer(t)
+	repo := srv.NewRepo("leader", map[string]string{"m/a.yaml": configMap("a", "1"), "second/b.yaml": configMap("b", "1")})
+
+	start := func(id string) context.CancelFunc {
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		opts := controller.DefaultOptions()
+		opts.Config, opts.Namespace = cluster.Config, home
+		opts.MetricsAddr, opts.HealthAddr, opts.WebhookAddr = "0", "0", "0"
+		opts.SkipNameValidation = true
+		opts.RepoCacheDir = filepath.Join(t.TempDir(), id)
+		opts.Log = io.Discard
+		go func() { _ = controller.Run(ctx, opts) }()
+		return cancel
+	}
+	// The first replica becomes the leader before the second starts.
+	stopFirst := start("first")
+	holder := waitLeader(t, home, "")
+	start("second")
+	createIn(t, home, dirApp("first", repo.URL, "m", dest, autoPrune))
+	waitConfigMap(t, dest, "a")
+
+	// The leader stops; the stand-by takes over and keeps deploying.
+	stopFirst()
+	waitLeader(t, home, holder)
+	createIn(t, home, dirApp("second", repo.URL, "second", dest, autoPrune))
+	waitConfigMap(t, dest, "b")
+}
+
+// waitLeader waits for a holder of the Lease other than previous and
+// returns it.
+func waitLeader(t *testing.T, ns, previous string) string {
+	t.Helper()
+	var holder string
+	clustertest.Poll(t, 60*time.Second, "a leader other than "+previous, func(ctx context.Context) (bool, error) {
+		var lease *coordinationv1.Lease
+		lease, err := cluster.Client.CoordinationV1().Leases(ns).Get(ctx, "tether-controller", metav1.GetOptions{})
+		if err != nil || lease.Spec.HolderIdentity == nil {
+			return false, err
+		}
+		holder = *lease.Spec.HolderIdentity
+		return holder != "" && holder != previous, nil
+	})
+	return holder
+}
+
+func createIn(t *testing.T, ns, manifest string) {
+	t.Helper()
+	u := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal([]byte(manifest), &u.Object); err != nil {
+		t.Fatal(err)
+	}
+	u.SetNamespace(ns)
+	if _, err := dyn.Resource(appsGVR).Namespace(ns).Create(context.Background(), u, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitConfigMap(t *testing.T, ns, name string) {
+	t.Helper()
+	clustertest.Poll(t, 60*time.Second, fmt.Sprintf("ConfigMap %s/%s", ns, name), func(ctx context.Context) (bool, error) {
+		_, err := cluster.Client.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
+		return err == nil, nil
+	})
+}

@@ -1,0 +1,141 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/controller/application"
+	"github.com/tether-gitops/tether/internal/target"
+	"github.com/tether-gitops/tether/internal/webhook"
+)
+
+// laterDelay is how long Applications that a push does not touch wait
+// before they move to the new commit, so that the touched ones go first.
+const laterDelay = 2 * time.Second
+
+// pushRouter turns push events into reconciles of the Applications they
+// concern.
+type pushRouter struct {
+	client    client.Client
+	namespace string
+	apps      *application.Reconciler
+	triggers  application.Triggers
+}
+
+// onPush enqueues every Application whose repository and target revision
+// the push matches: first those whose paths it touched (all, when the
+// payload does not list files), the others a moment later.
+func (p *pushRouter) onPush(ctx context.Context, push webhook.Push) {
+	var apps appv1.ApplicationList
+	if err := p.client.List(ctx, &apps, client.InNamespace(p.namespace)); err != nil {
+		logr.FromContextOrDiscard(ctx).Error(err, "list applications for a push")
+		return
+	}
+	var now, later []string
+	for i := range apps.Items {
+		app := &apps.Items[i]
+		src := app.Spec.GetSource()
+		if !push.MatchesRepo(src.RepoURL) || !push.MatchesRevision(src.TargetRevision) {
+			continue
+		}
+		p.apps.RepoChanged(src.RepoURL)
+		instance := target.InstanceName(app.Namespace, app.Name, p.namespace)
+		if touched(push, app) {
+			now = append(now, instance)
+		} else {
+			later = append(later, instance)
+		}
+	}
+	for _, name := range now {
+		p.triggers.App(name, p.namespace)
+	}
+	if len(later) > 0 {
+		time.AfterFunc(laterDelay, func() {
+			for _, name := range later {
+				p.triggers.App(name, p.namespace)
+			}
+		})
+	}
+	logr.FromContextOrDiscard(ctx).Info("push received", "provider", push.Provider, "branch", push.Branch,
+		"after", push.After, "refreshNow", len(now), "refreshLater", len(later))
+}
+
+// touched reports whether push may change app's manifests; a push that does
+// not list its files touches everything.
+func touched(push webhook.Push, app *appv1.Application) bool {
+	if len(push.ChangedFiles) == 0 {
+		return true
+	}
+	watched := target.WatchedPaths(app)
+	for _, f := range push.ChangedFiles {
+		if target.UnderAny(f, watched) {
+			return true
+		}
+	}
+	return false
+}
+
+// webhookSecrets reads Argo CD's argocd-secret in ns on each request (the
+// controller's cache holds only repository Secrets).
+func webhookSecrets(c client.Reader, ns string) func(ctx context.Context) (webhook.Secrets, error) {
+	return func(ctx context.Context) (webhook.Secrets, error) {
+		var s corev1.Secret
+		err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: webhook.SecretName}, &s)
+		if apierrors.IsNotFound(err) {
+			return webhook.Secrets{}, nil
+		}
+		if err != nil {
+			return webhook.Secrets{}, fmt.Errorf("read %s: %w", webhook.SecretName, err)
+		}
+		return webhook.SecretsFromData(s.Data), nil
+	}
+}
+
+// addWebhook serves the push webhook on addr while mgr runs. The receiver
+// runs on every replica, but only the leader's reconcilers act on it.
+func addWebhook(mgr manager.Manager, addr string, reader client.Reader, router *pushRouter, log logr.Logger) error {
+	if addr == "" || addr == "0" {
+		return nil
+	}
+	h, err := webhook.New(webhook.Options{
+		Secrets:    webhookSecrets(reader, router.namespace),
+		OnPush:     router.onPush,
+		Registerer: crmetrics.Registry,
+	})
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(webhook.Path, h)
+	return mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("webhook listener: %w", err)
+		}
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+			BaseContext: func(net.Listener) context.Context { return logr.NewContext(ctx, log) }}
+		go func() {
+			<-ctx.Done()
+			shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(shutdown)
+		}()
+		log.Info("serving push webhooks", "addr", l.Addr().String(), "path", webhook.Path)
+		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}))
+}
