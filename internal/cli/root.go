@@ -19,6 +19,9 @@ type Streams struct {
 type ExitError struct {
 	Code int
 	Err  error
+	// Silent asks main not to print Err: the exit code says it all, as
+	// `app diff` exiting 1 when there are differences.
+	Silent bool
 }
 
 func (e *ExitError) Error() string { return e.Err.Error() }
@@ -35,6 +38,12 @@ func ExitCode(err error) int {
 		return e.Code
 	}
 	return 1
+}
+
+// Silent reports whether err should not be printed (see ExitError.Silent).
+func Silent(err error) bool {
+	var e *ExitError
+	return errors.As(err, &e) && e.Silent
 }
 
 // Run runs tether with args (without the program name). It returns the
@@ -64,6 +73,7 @@ It reads Argo CD's Application, ApplicationSet and AppProject manifests.`,
 	root.SetErr(s.Err)
 	root.AddCommand(newVersionCommand(s), newDevCommand(s), newControllerCommand(s), newInstallCommand(s),
 		newAppCommand(s), newAppSetCommand(s), newBumpCommand(s))
+	root.AddCommand(newCompletionCommand(s))
 	return root
 }
 

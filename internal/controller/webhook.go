@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -61,6 +63,7 @@ func (p *pushRouter) onPush(ctx context.Context, push webhook.Push) {
 	for _, name := range now {
 		p.triggers.App(name, p.namespace)
 	}
+	p.refreshAppSets(ctx, push)
 	if len(later) > 0 {
 		time.AfterFunc(laterDelay, func() {
 			for _, name := range later {
@@ -138,4 +141,61 @@ func addWebhook(mgr manager.Manager, addr string, reader client.Reader, router *
 		}
 		return nil
 	}))
+}
+
+// refreshAppSets asks every ApplicationSet with a Git generator on the
+// pushed repository and revision to generate again, through Argo CD's
+// application-set-refresh annotation.
+func (p *pushRouter) refreshAppSets(ctx context.Context, push webhook.Push) {
+	var sets appv1.ApplicationSetList
+	if err := p.client.List(ctx, &sets, client.InNamespace(p.namespace)); err != nil {
+		logr.FromContextOrDiscard(ctx).Error(err, "list applicationsets for a push")
+		return
+	}
+	for i := range sets.Items {
+		set := &sets.Items[i]
+		if !usesRepo(set.Spec.Generators, push) {
+			continue
+		}
+		patch := client.RawPatch(types.MergePatchType,
+			[]byte(`{"metadata":{"annotations":{"`+appv1.AnnotationKeyApplicationSetRefresh+`":"true"}}}`))
+		if err := p.client.Patch(ctx, set, patch); err != nil {
+			logr.FromContextOrDiscard(ctx).Error(err, "refresh applicationset", "name", set.Name)
+		}
+	}
+}
+
+// usesRepo reports whether any generator, nested ones included, reads the
+// pushed repository at the pushed revision.
+func usesRepo(generators any, push webhook.Push) bool {
+	b, err := json.Marshal(generators)
+	if err != nil {
+		return false
+	}
+	var tree any
+	if err := json.Unmarshal(b, &tree); err != nil {
+		return false
+	}
+	found := false
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if repo, ok := x["repoURL"].(string); ok && push.MatchesRepo(repo) {
+				rev, _ := x["revision"].(string)
+				if push.MatchesRevision(rev) {
+					found = true
+				}
+			}
+			for _, c := range x {
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(tree)
+	return found
 }

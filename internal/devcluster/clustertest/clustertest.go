@@ -20,6 +20,7 @@ package clustertest
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -57,6 +58,13 @@ type Cluster struct {
 // install CRDs or start a controller, say), runs the tests and stops what it
 // started. It returns the exit code for os.Exit.
 func (c *Cluster) Run(m *testing.M, setup ...func(*Cluster) error) int {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	if testing.Short() {
+		fmt.Fprintln(os.Stderr, "clustertest: -short: end-to-end tests skipped")
+		return 0
+	}
 	stop, err := c.start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "clustertest:", err)

@@ -1,0 +1,55 @@
+package controller
+
+import (
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/webhook"
+)
+
+func TestTouched(t *testing.T) {
+	app := func(path, ann string) *appv1.Application {
+		a := &appv1.Application{Spec: appv1.ApplicationSpec{Source: &appv1.ApplicationSource{Path: path}}}
+		if ann != "" {
+			a.ObjectMeta = metav1.ObjectMeta{Annotations: map[string]string{appv1.AnnotationKeyManifestGeneratePaths: ann}}
+		}
+		return a
+	}
+	tests := []struct {
+		name  string
+		files []string
+		app   *appv1.Application
+		want  bool
+	}{
+		{"no file list touches everything", nil, app("apps/a", ""), true},
+		{"file under the path", []string{"apps/a/cm.yaml"}, app("apps/a", ""), true},
+		{"file elsewhere", []string{"apps/b/cm.yaml"}, app("apps/a", ""), false},
+		{"prefix is not a parent", []string{"apps/ab/cm.yaml"}, app("apps/a", ""), false},
+		{"manifest-generate-paths", []string{"shared/x.yaml"}, app("apps/a", ".;/shared"), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := touched(webhook.Push{ChangedFiles: tt.files}, tt.app); got != tt.want {
+				t.Errorf("touched = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestUsesRepo(t *testing.T) {
+	push := webhook.Push{RepoURLs: []string{"https://git.example/org/gitops.git"}, Branch: "main", DefaultBranch: "main"}
+	gen := func(repo, rev string) []appv1.ApplicationSetGenerator {
+		return []appv1.ApplicationSetGenerator{{Git: &appv1.GitGenerator{RepoURL: repo, Revision: rev}}}
+	}
+	if !usesRepo(gen("https://git.example/org/gitops", "main"), push) {
+		t.Error("same repository and branch not matched")
+	}
+	if usesRepo(gen("https://git.example/org/other.git", "main"), push) {
+		t.Error("another repository matched")
+	}
+	if usesRepo(gen("https://git.example/org/gitops.git", "release"), push) {
+		t.Error("another branch matched")
+	}
+}
