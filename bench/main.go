@@ -63,24 +63,32 @@ func run(ctx context.Context, c config, log io.Writer) error {
 	r.header(c)
 	for _, s := range strings.Split(c.scenarios, ",") {
 		fmt.Fprintf(log, "bench: scenario %s\n", s)
-		if err := runScenario(ctx, e, c, strings.TrimSpace(s), r); err != nil {
+		err := runScenario(ctx, e, c, strings.TrimSpace(s), r)
+		// What was measured so far is written even when a scenario fails.
+		if werr := c.write(r); werr != nil {
+			return werr
+		}
+		if err != nil {
 			return fmt.Errorf("scenario %s: %w", s, err)
 		}
 	}
-	out := io.Writer(os.Stdout)
-	if c.out != "" {
-		f, err := os.Create(c.out)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		out = f
+	if c.out == "" {
+		_, err = io.WriteString(os.Stdout, r.String())
 	}
-	_, err = io.WriteString(out, r.String())
 	return err
 }
 
+// write saves the report so far to c.out, when set.
+func (c config) write(r *report) error {
+	if c.out == "" {
+		return nil
+	}
+	return os.WriteFile(c.out, []byte(r.String()), 0o644)
+}
+
 func runScenario(ctx context.Context, e *env, c config, s string, r *report) error {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Minute)
+	defer cancel()
 	switch s {
 	case "cold":
 		res, err := e.coldSync(ctx, "cold", c.apps, false)

@@ -64,6 +64,16 @@ summary() {
   say "sync=$(app_field .status.sync.status) health=$(app_field .status.health.status) revision=$(app_field .status.sync.revision | cut -c1-7) images=$(app_field .status.summary.images[*])"
 }
 git_user() { git -c user.name="Demo User" -c user.email=demo@example.com "$@"; }
+# push_hook BEFORE AFTER FILE...: what a Git host sends after a push.
+push_hook() {
+  local before=$1 after=$2; shift 2
+  local files
+  files=$(printf '"%s",' "$@"); files="[${files%,}]"
+  curl -fsS -o /dev/null -X POST "http://127.0.0.1:$hook_port/api/webhook" \
+    -H 'Content-Type: application/json' -H 'X-GitHub-Event: push' \
+    -d "{\"ref\":\"refs/heads/main\",\"before\":\"$before\",\"after\":\"$after\",\"repository\":{\"clone_url\":\"$repo\",\"html_url\":\"$repo\",\"default_branch\":\"main\"},\"commits\":[{\"modified\":$files}]}"
+  say "push webhook sent for ${after:0:7}"
+}
 
 step "Starting a local Kubernetes control plane in $dir"
 eval "$("$tether" dev up --dir "$dir")"
@@ -86,18 +96,19 @@ say "repository: $repo"
 step "tether install: CRDs, the argocd namespace and the default AppProject"
 "$tether" install
 
-step "Starting the controller"
+hook_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18082)
+step "Starting the controller (push webhooks on 127.0.0.1:$hook_port/api/webhook)"
 "$tether" controller --namespace argocd --leader-elect=false --metrics-addr 127.0.0.1:0 --health-addr 127.0.0.1:0 \
-  --log-format text > "$dir/controller.log" 2>&1 &
+  --webhook-addr "127.0.0.1:$hook_port" --log-format text > "$dir/controller.log" 2>&1 &
 pids+=($!)
 
 step "Applying the user's Application (examples/application-web.yaml, repoURL pointed at the local server)"
 sed "s#https://github.com/your-org/gitops.git#$repo#" examples/application-web.yaml | tee "$dir/application-web.yaml" | sed 's/^/    /'
 kubectl apply -f "$dir/application-web.yaml"
 first=$(git -C "$dir/work" rev-parse HEAD)
+"$tether" app wait web --sync --health --timeout 60s >/dev/null
 wait_for "web to be Synced and Healthy" app_is Synced/Healthy "$first"
-summary
-kubectl get deployment,service -n prod
+"$tether" app get web
 
 step "Someone scales by hand: kubectl scale deployment/web --replicas=10 -n prod"
 kubectl scale deployment/web --replicas=10 -n prod
@@ -105,13 +116,13 @@ wait_for "the replica count to return to Git's 2" replicas_are 2
 say "selfHeal reverted it: replicas=$(kubectl get deployment web -n prod -o 'jsonpath={.spec.replicas}')"
 kubectl get events -n argocd --field-selector reason=DriftReverted -o custom-columns=REASON:.reason,MESSAGE:.message --no-headers 2>/dev/null | tail -n1 | sed 's/^/    /' || true
 
-step "A deploy is a commit: the pipeline bumps image.tag to 1.27.1 and pushes"
-sed -i 's/tag: "1.27.0"/tag: "1.27.1"/' "$dir/work/charts/web/values-prod.yaml"
-git_user -C "$dir/work" commit -q -am "web: deploy 1.27.1"
-git -C "$dir/work" push -q origin HEAD:main
+step "A deploy is a commit: the pipeline runs tether bump, the Git host sends a push webhook"
+say "tether bump --repo $repo --file charts/web/values-prod.yaml --set image.tag=1.27.1"
+"$tether" bump --repo "$repo" --file charts/web/values-prod.yaml --set image.tag=1.27.1 \
+  --message "web: deploy 1.27.1" --author "Pipeline <ci@example.com>" | sed 's/^/    /'
+git -C "$dir/work" pull -q --ff-only origin main
 bump=$(git -C "$dir/work" rev-parse HEAD)
-# The push webhook does this; polling would find the commit within minutes.
-kubectl annotate application web -n argocd argocd.argoproj.io/refresh=normal --overwrite >/dev/null
+push_hook "$first" "$bump" charts/web/values-prod.yaml
 wait_for "the new image to roll out" image_is nginx:1.27.1
 wait_for "web to be Synced at the new commit" app_is Synced/Healthy "$bump"
 summary
@@ -120,13 +131,17 @@ step "A rollback is git revert"
 git_user -C "$dir/work" revert --no-edit HEAD >/dev/null
 git -C "$dir/work" push -q origin HEAD:main
 revert=$(git -C "$dir/work" rev-parse HEAD)
-kubectl annotate application web -n argocd argocd.argoproj.io/refresh=normal --overwrite >/dev/null
+push_hook "$bump" "$revert" charts/web/values-prod.yaml
 wait_for "the previous image to come back" image_is nginx:1.27.0
 wait_for "web to be Synced at the revert" app_is Synced/Healthy "$revert"
 summary
 
-step "What is deployed, from which commit, and why: the Application's history"
-kubectl get application web -n argocd -o go-template='{{range .status.history}}    {{.id}}  {{.deployedAt}}  {{.revision}}{{"\n"}}{{end}}'
-git -C "$dir/work" log --format='    %h %s' -n 3
+step "What is deployed, from which commit, and why: tether app history web"
+"$tether" app history web
+
+step "Previewing a change before it is pushed: tether app diff web --local"
+sed -i 's/replicaCount: 2/replicaCount: 3/' "$dir/work/charts/web/values-prod.yaml"
+"$tether" app diff web --local "$dir/work/charts/web" || true
+git -C "$dir/work" checkout -q -- charts/web/values-prod.yaml
 
 step "Done: Git is the source of truth"

@@ -8,6 +8,8 @@ need=()
 command -v git >/dev/null 2>&1 || need+=(git)
 [ -x "$(git --exec-path 2>/dev/null)/git-http-backend" ] || need+=(git)
 command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -224,37 +224,39 @@ func setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	})); err != nil {
 		return err
 	}
+	revisions := gitsource.NewRevisionCache(opts.RevisionCacheTTL)
 	store := &gitsource.Store{Dir: opts.RepoCacheDir, Creds: repoCredentials(mgr.GetClient(), opts.Namespace)}
 	renderer := render.NewRenderer()
 	r := &application.Reconciler{
-		Client:   mgr.GetClient(),
-		Live:     liveCache,
-		Applier:  &apply.Applier{Dynamic: dyn, Mapper: mgr.GetRESTMapper(), Manager: application.FieldManager},
-		Source:   store,
-		Render:   renderer.Render,
-		Recorder: mgr.GetEventRecorder("tether-controller"),
-		Cluster:  cluster,
+		Client:    mgr.GetClient(),
+		Live:      liveCache,
+		Applier:   &apply.Applier{Dynamic: dyn, Mapper: mgr.GetRESTMapper(), Manager: application.FieldManager},
+		Source:    store,
+		Render:    renderer.Render,
+		Recorder:  mgr.GetEventRecorder("tether-controller"),
+		Cluster:   cluster,
+		Revisions: revisions,
 		Options: application.Options{
 			Namespace:         opts.Namespace,
 			ReconcileInterval: opts.ReconcileInterval,
 			ReconcileJitter:   opts.ReconcileJitter,
 			SelfHealTimeout:   opts.SelfHealTimeout,
-			RevisionCacheTTL:  opts.RevisionCacheTTL,
 		},
 	}
 	if err := r.SetupWithManager(mgr, triggers, opts.Workers); err != nil {
 		return err
 	}
-	router := &pushRouter{client: mgr.GetClient(), namespace: opts.Namespace, apps: r, triggers: triggers}
+	router := &pushRouter{client: mgr.GetClient(), namespace: opts.Namespace, revisions: revisions, triggers: triggers}
 	if err := addWebhook(mgr, opts.WebhookAddr, mgr.GetAPIReader(), router, mgr.GetLogger()); err != nil {
 		return err
 	}
 	sets := &applicationset.Reconciler{
-		Client:   mgr.GetClient(),
-		Applier:  &apply.Applier{Dynamic: dyn, Mapper: mgr.GetRESTMapper(), Manager: appset.FieldManager},
-		Repos:    store,
-		Recorder: mgr.GetEventRecorder("tether-applicationset-controller"),
-		Options:  applicationset.Options{Namespace: opts.Namespace, RevisionCacheTTL: opts.RevisionCacheTTL},
+		Client:    mgr.GetClient(),
+		Applier:   &apply.Applier{Dynamic: dyn, Mapper: mgr.GetRESTMapper(), Manager: appset.FieldManager},
+		Repos:     store,
+		Recorder:  mgr.GetEventRecorder("tether-applicationset-controller"),
+		Revisions: revisions,
+		Options:   applicationset.Options{Namespace: opts.Namespace},
 	}
 	return sets.SetupWithManager(mgr, opts.Workers)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +22,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
-	"github.com/tether-gitops/tether/internal/controller"
+	"github.com/tether-gitops/tether/internal/controller/controllertest"
 	"github.com/tether-gitops/tether/internal/devcluster/clustertest"
 	"github.com/tether-gitops/tether/internal/install"
 )
@@ -43,18 +42,10 @@ func TestMain(m *testing.M) { os.Exit(cluster.Run(m, installTether, startControl
 
 func installTether(c *clustertest.Cluster) error {
 	var err error
-	dyn, err = dynamic.NewForConfig(c.Config)
-	if err != nil {
+	if dyn, err = dynamic.NewForConfig(c.Config); err != nil {
 		return err
 	}
-	in, err := installer(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	_, err = in.Install(ctx, argocd)
-	return err
+	return controllertest.Install(c)
 }
 
 func installer(c *clustertest.Cluster) (*install.Installer, error) {
@@ -75,36 +66,13 @@ func newInstaller(t *testing.T) *install.Installer {
 }
 
 // startController runs the controller in this process for the whole
-// package, as `tether controller` would, with a short self-heal timeout.
+// package, as `tether controller` would.
 func startController(c *clustertest.Cluster) error {
-	opts := controller.DefaultOptions()
-	opts.Config = c.Config
-	opts.Namespace = argocd
-	opts.LeaderElection = false
-	opts.MetricsAddr, opts.HealthAddr = "0", "0"
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ctrl, err := controllertest.Start(c, "e2e", nil)
 	if err != nil {
 		return err
 	}
-	opts.WebhookAddr = l.Addr().String()
-	webhookURL = "http://" + opts.WebhookAddr + "/api/webhook"
-	l.Close()
-	opts.SelfHealTimeout = time.Second
-	opts.RepoCacheDir = filepath.Join(os.TempDir(), fmt.Sprintf("tether-e2e-repos-%d", os.Getpid()))
-	logs, err := os.CreateTemp("", "tether-e2e-controller-*.log")
-	if err != nil {
-		return err
-	}
-	opts.Log = logs
-	opts.LogFormat = "text"
-	opts.LogLevel = 1
-	fmt.Fprintln(os.Stderr, "controller logs:", logs.Name())
-	go func() {
-		if err := controller.Run(context.Background(), opts); err != nil {
-			fmt.Fprintln(os.Stderr, "controller stopped:", err)
-			os.Exit(3)
-		}
-	}()
+	webhookURL = ctrl.WebhookURL
 	return nil
 }
 

@@ -19,6 +19,7 @@ import (
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/controller/application"
+	gitsource "github.com/tether-gitops/tether/internal/source/git"
 	"github.com/tether-gitops/tether/internal/target"
 	"github.com/tether-gitops/tether/internal/webhook"
 )
@@ -32,7 +33,7 @@ const laterDelay = 2 * time.Second
 type pushRouter struct {
 	client    client.Client
 	namespace string
-	apps      *application.Reconciler
+	revisions *gitsource.RevisionCache
 	triggers  application.Triggers
 }
 
@@ -52,7 +53,7 @@ func (p *pushRouter) onPush(ctx context.Context, push webhook.Push) {
 		if !push.MatchesRepo(src.RepoURL) || !push.MatchesRevision(src.TargetRevision) {
 			continue
 		}
-		p.apps.RepoChanged(src.RepoURL)
+		p.revisions.Invalidate(src.RepoURL)
 		instance := target.InstanceName(app.Namespace, app.Name, p.namespace)
 		if touched(push, app) {
 			now = append(now, instance)

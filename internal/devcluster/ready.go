@@ -99,10 +99,12 @@ func (c *Cluster) createNodes(ctx context.Context, n int) error {
 }
 
 func fakeNode(name string) *corev1.Node {
+	// Room for thousands of Pods: kwok runs no container, and benchmarks
+	// deploy hundreds of Deployments.
 	capacity := corev1.ResourceList{
-		corev1.ResourceCPU:    resource.MustParse("32"),
-		corev1.ResourceMemory: resource.MustParse("256Gi"),
-		corev1.ResourcePods:   resource.MustParse("1000"),
+		corev1.ResourceCPU:    resource.MustParse("1000"),
+		corev1.ResourceMemory: resource.MustParse("4Ti"),
+		corev1.ResourcePods:   resource.MustParse("10000"),
 	}
 	return &corev1.Node{
 		ObjectMeta: metav1.ObjectMeta{

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,17 +15,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/restmapper"
 	"sigs.k8s.io/yaml"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/cli"
 	"github.com/tether-gitops/tether/internal/controller"
+	"github.com/tether-gitops/tether/internal/controller/controllertest"
 	"github.com/tether-gitops/tether/internal/devcluster/clustertest"
-	"github.com/tether-gitops/tether/internal/install"
 )
 
 const argocd = "argocd"
@@ -51,43 +47,18 @@ func TestMain(m *testing.M) {
 
 func installTether(c *clustertest.Cluster) error {
 	var err error
-	dyn, err = dynamic.NewForConfig(c.Config)
-	if err != nil {
+	if dyn, err = dynamic.NewForConfig(c.Config); err != nil {
 		return err
 	}
-	dc, err := discovery.NewDiscoveryClientForConfig(c.Config)
-	if err != nil {
-		return err
-	}
-	in := &install.Installer{Dynamic: dyn, Mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	_, err = in.Install(ctx, argocd)
-	return err
+	return controllertest.Install(c)
 }
 
-// startController runs the controller in this process, as `tether
-// controller` would, for the whole package.
 func startController(c *clustertest.Cluster) error {
-	opts := controller.DefaultOptions()
-	opts.Config = c.Config
-	opts.Namespace = argocd
-	opts.LeaderElection = false
-	opts.MetricsAddr, opts.HealthAddr, opts.WebhookAddr = "0", "0", "0"
-	opts.SelfHealTimeout = time.Second
-	opts.RepoCacheDir = filepath.Join(os.TempDir(), fmt.Sprintf("tether-cli-e2e-repos-%d", os.Getpid()))
-	logs, err := os.CreateTemp("", "tether-cli-e2e-controller-*.log")
+	ctrl, err := controllertest.Start(c, "cli-e2e", func(o *controller.Options) { o.WebhookAddr = "0" })
 	if err != nil {
 		return err
 	}
-	opts.Log, opts.LogFormat, opts.LogLevel = logs, "text", 1
-	fmt.Fprintln(os.Stderr, "controller logs:", logs.Name())
-	go func() {
-		if err := controller.Run(context.Background(), opts); err != nil {
-			fmt.Fprintln(os.Stderr, "controller stopped:", err)
-			os.Exit(3)
-		}
-	}()
+	_ = ctrl
 	return nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/tether-gitops/tether/internal/apply"
 	"github.com/tether-gitops/tether/internal/live"
 	"github.com/tether-gitops/tether/internal/render"
+	gitsource "github.com/tether-gitops/tether/internal/source/git"
 	"github.com/tether-gitops/tether/internal/target"
 )
 
@@ -46,9 +47,6 @@ type Options struct {
 	ReconcileInterval, ReconcileJitter time.Duration
 	// SelfHealTimeout spaces out repeated heals of drift.
 	SelfHealTimeout time.Duration
-	// RevisionCacheTTL is how long a resolved branch or tag is trusted
-	// before asking the repository again; a refresh skips it.
-	RevisionCacheTTL time.Duration
 }
 
 // Reconciler reconciles Applications.
@@ -60,14 +58,16 @@ type Reconciler struct {
 	Render   Renderer
 	Recorder events.EventRecorder
 	Cluster  target.Cluster
+	// Revisions caches resolved revisions, shared with the ApplicationSet
+	// controller.
+	Revisions *gitsource.RevisionCache
 	Options
 
-	metrics   *metrics
-	renders   *renderCache
-	changes   *changeCache
-	revisions *revisionCache
-	heals     *healTracker
-	now       func() time.Time
+	metrics *metrics
+	renders *renderCache
+	changes *changeCache
+	heals   *healTracker
+	now     func() time.Time
 }
 
 // Init prepares the caches and registers metrics on reg (which may be
@@ -76,18 +76,10 @@ func (r *Reconciler) Init(reg prometheus.Registerer) {
 	r.metrics = newMetrics(reg)
 	r.renders = newRenderCache()
 	r.changes = newChangeCache()
-	r.revisions = newRevisionCache(r.RevisionCacheTTL)
 	r.heals = newHealTracker()
 	if r.now == nil {
 		r.now = time.Now
 	}
-}
-
-// RepoChanged makes the next reconciles ask repoURL (as Applications spell
-// it) for its revisions again instead of trusting the revision cache: a
-// push webhook calls it.
-func (r *Reconciler) RepoChanged(repoURL string) {
-	r.revisions.invalidate(repoURL)
 }
 
 // Reconcile brings one Application's cluster state to what Git says, as far

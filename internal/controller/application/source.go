@@ -24,7 +24,7 @@ func (run *run) resolve(ctx context.Context) bool {
 	// A new Application asks the repository: the cached answer may predate
 	// the commit that created it (an ApplicationSet's new folder, say).
 	fresh := run.hardRefresh || run.orig.Status.Sync.Revision == ""
-	commit, err := run.r.revisions.resolve(ctx, run.r.Source, src.RepoURL, src.TargetRevision, fresh)
+	commit, err := run.r.Revisions.Resolve(ctx, run.r.Source, src.RepoURL, src.TargetRevision, fresh)
 	if err != nil {
 		run.conditions.set(appv1.ApplicationConditionComparisonError, err.Error())
 		run.app.Status.Sync.Status = appv1.SyncStatusCodeUnknown
@@ -236,52 +236,6 @@ func (c *changeCache) get(ctx context.Context, src Source, repo, from, to string
 		}
 	}
 	return files, nil
-}
-
-// revisionCache remembers what branches and tags resolved to, for ttl.
-type revisionCache struct {
-	ttl     time.Duration
-	mu      sync.Mutex
-	entries map[[2]string]resolved
-}
-
-type resolved struct {
-	commit string
-	at     time.Time
-}
-
-func newRevisionCache(ttl time.Duration) *revisionCache {
-	return &revisionCache{ttl: ttl, entries: map[[2]string]resolved{}}
-}
-
-func (c *revisionCache) resolve(ctx context.Context, src Source, repo, rev string, fresh bool) (string, error) {
-	key := [2]string{repo, rev}
-	c.mu.Lock()
-	e, ok := c.entries[key]
-	c.mu.Unlock()
-	if ok && !fresh && time.Since(e.at) < c.ttl {
-		return e.commit, nil
-	}
-	commit, err := src.Resolve(ctx, repo, rev)
-	if err != nil {
-		return "", err
-	}
-	c.mu.Lock()
-	c.entries[key] = resolved{commit: commit, at: time.Now()}
-	c.mu.Unlock()
-	return commit, nil
-}
-
-// invalidate drops what is known of repo's revisions, so that the next
-// reconcile asks the repository.
-func (c *revisionCache) invalidate(repo string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k := range c.entries {
-		if k[0] == repo {
-			delete(c.entries, k)
-		}
-	}
 }
 
 func resultLabel(err error) string {

@@ -152,7 +152,7 @@ func (run *run) runOperation(ctx context.Context, op appv1.Operation) {
 // revision, narrowed to op.Resources when it names some.
 func (run *run) operationTargets(ctx context.Context, sop *appv1.SyncOperation) ([]*unstructured.Unstructured, error) {
 	if sop.Revision != "" && sop.Revision != run.commit {
-		commit, err := run.r.revisions.resolve(ctx, run.r.Source, run.source.RepoURL, sop.Revision, true)
+		commit, err := run.r.Revisions.Resolve(ctx, run.r.Source, run.source.RepoURL, sop.Revision, true)
 		if err != nil {
 			return nil, err
 		}

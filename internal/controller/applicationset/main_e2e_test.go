@@ -14,16 +14,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/restmapper"
 	"sigs.k8s.io/yaml"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/controller"
+	"github.com/tether-gitops/tether/internal/controller/controllertest"
 	"github.com/tether-gitops/tether/internal/devcluster/clustertest"
-	"github.com/tether-gitops/tether/internal/install"
 )
 
 // The end-to-end tests of the ApplicationSet controller run against a real
@@ -54,39 +51,15 @@ func installTether(c *clustertest.Cluster) error {
 	if dyn, err = dynamic.NewForConfig(c.Config); err != nil {
 		return err
 	}
-	dc, err := discovery.NewDiscoveryClientForConfig(c.Config)
-	if err != nil {
-		return err
-	}
-	in := &install.Installer{Dynamic: dyn, Mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	_, err = in.Install(ctx, argocd)
-	return err
+	return controllertest.Install(c)
 }
 
-// startController runs `tether controller` in this process for the whole
-// package, with a short revision cache so that refreshes see new commits.
 func startController(c *clustertest.Cluster) error {
-	opts := controller.DefaultOptions()
-	opts.Config = c.Config
-	opts.Namespace = argocd
-	opts.LeaderElection = false
-	opts.MetricsAddr, opts.HealthAddr = "0", "0"
-	opts.RevisionCacheTTL = time.Second
-	opts.RepoCacheDir = filepath.Join(os.TempDir(), fmt.Sprintf("tether-e2e-appset-repos-%d", os.Getpid()))
-	logs, err := os.CreateTemp("", "tether-e2e-appset-controller-*.log")
+	ctrl, err := controllertest.Start(c, "appset-e2e", func(o *controller.Options) { o.RevisionCacheTTL = time.Second })
 	if err != nil {
 		return err
 	}
-	opts.Log, opts.LogFormat, opts.LogLevel = logs, "text", 1
-	fmt.Fprintln(os.Stderr, "controller logs:", logs.Name())
-	go func() {
-		if err := controller.Run(context.Background(), opts); err != nil {
-			fmt.Fprintln(os.Stderr, "controller stopped:", err)
-			os.Exit(3)
-		}
-	}()
+	_ = ctrl
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/apply"
 	"github.com/tether-gitops/tether/internal/appset"
+	gitsource "github.com/tether-gitops/tether/internal/source/git"
 )
 
 // Options are the controller's knobs, set from flags.
@@ -21,9 +22,6 @@ type Options struct {
 	// Namespace is where ApplicationSets, Applications and cluster Secrets
 	// live.
 	Namespace string
-	// RevisionCacheTTL is how long a resolved branch or tag is trusted
-	// before asking the repository again; a refresh skips it.
-	RevisionCacheTTL time.Duration
 	// RetryAfter is how soon a failed generation is tried again (at most
 	// the ApplicationSet's requeue interval). Zero means 30 seconds.
 	RetryAfter time.Duration
@@ -38,16 +36,16 @@ type Reconciler struct {
 	Applier *apply.Applier
 	// Repos resolves and checks out the git generators' repositories; the
 	// git source's Store, shared with the Application controller.
-	Repos    appset.Repos
-	Recorder events.EventRecorder
+	Repos appset.Repos
+	// Revisions caches resolved revisions; shared with the Application
+	// controller so that a push webhook's invalidation reaches both.
+	Revisions *gitsource.RevisionCache
+	Recorder  events.EventRecorder
 	Options
-
-	revisions *revisionCache
 }
 
-// Init prepares the caches.
+// Init prepares the defaults.
 func (r *Reconciler) Init() {
-	r.revisions = newRevisionCache(r.RevisionCacheTTL)
 	if r.RetryAfter <= 0 {
 		r.RetryAfter = 30 * time.Second
 	}

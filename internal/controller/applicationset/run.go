@@ -76,7 +76,7 @@ func (run *run) execute(ctx context.Context) {
 // Application is created, changed or deleted this round.
 func (run *run) generate(ctx context.Context) bool {
 	g := &appset.Generator{
-		Repos:    &cachedRepos{repos: run.r.Repos, cache: run.r.revisions, fresh: run.refresh},
+		Repos:    &cachedRepos{repos: run.r.Repos, cache: run.r.Revisions, fresh: run.refresh},
 		Clusters: run.r.listClusters,
 	}
 	res, err := g.Generate(ctx, run.set)

@@ -1,0 +1,88 @@
+// Package controllertest runs Tether inside a test binary: it installs the
+// CRDs on a clustertest cluster and runs the controller in process, as
+// `tether install` and `tether controller` would, for every end-to-end
+// test package to share.
+package controllertest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/restmapper"
+
+	"github.com/tether-gitops/tether/internal/controller"
+	"github.com/tether-gitops/tether/internal/devcluster/clustertest"
+	"github.com/tether-gitops/tether/internal/install"
+)
+
+// Namespace is where the tests' Applications live.
+const Namespace = "argocd"
+
+// Install applies the CRDs, the namespace and the AppProject "default".
+func Install(c *clustertest.Cluster) error {
+	dyn, err := dynamic.NewForConfig(c.Config)
+	if err != nil {
+		return err
+	}
+	dc, err := discovery.NewDiscoveryClientForConfig(c.Config)
+	if err != nil {
+		return err
+	}
+	in := &install.Installer{Dynamic: dyn, Mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = in.Install(ctx, Namespace)
+	return err
+}
+
+// Controller is a controller running in the test process.
+type Controller struct {
+	// WebhookURL takes push webhooks.
+	WebhookURL string
+	// Logs is the file the controller logs to.
+	Logs string
+}
+
+// Start runs the controller until the test binary exits, with defaults for
+// tests: no leader election, no metrics or health listeners, push webhooks
+// on a free loopback port, a self-heal timeout of one second. edit, when
+// set, changes the options before the start. A controller that stops on an
+// error ends the test binary with exit code 3.
+func Start(c *clustertest.Cluster, name string, edit func(*controller.Options)) (*Controller, error) {
+	opts := controller.DefaultOptions()
+	opts.Config = c.Config
+	opts.Namespace = Namespace
+	opts.LeaderElection = false
+	opts.MetricsAddr, opts.HealthAddr = "0", "0"
+	opts.SelfHealTimeout = time.Second
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	opts.WebhookAddr = l.Addr().String()
+	l.Close()
+	opts.RepoCacheDir = filepath.Join(os.TempDir(), fmt.Sprintf("tether-%s-repos-%d", name, os.Getpid()))
+	logs, err := os.CreateTemp("", "tether-"+name+"-controller-*.log")
+	if err != nil {
+		return nil, err
+	}
+	opts.Log, opts.LogFormat, opts.LogLevel = logs, "text", 1
+	if edit != nil {
+		edit(&opts)
+	}
+	fmt.Fprintln(os.Stderr, "controller logs:", logs.Name())
+	go func() {
+		if err := controller.Run(context.Background(), opts); err != nil {
+			fmt.Fprintln(os.Stderr, "controller stopped:", err)
+			os.Exit(3)
+		}
+	}()
+	return &Controller{WebhookURL: "http://" + opts.WebhookAddr + "/api/webhook", Logs: logs.Name()}, nil
+}
