@@ -27,7 +27,7 @@ func TestSmoke(t *testing.T) {
 	}
 	report := filepath.Join(t.TempDir(), "report.md")
 	c := config{apps: 20, helmApps: 3, tries: 2, idle: 2 * time.Second, tether: bin, out: report,
-		scenarios: "cold,idle,monorepo,drift,helm"}
+		scenarios: "cold,idle,monorepo,push,drift,helm"}
 	if err := run(context.Background(), c, testWriter{t}); err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Cold sync", "Idle", "Monorepo", "Drift", "Helm at scale", "ratio"} {
+	for _, want := range []string{"Cold sync", "Idle", "Monorepo", "Push to deploy", "Drift", "Helm at scale", "ratio"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("report lacks %q:\n%s", want, b)
 		}

@@ -77,6 +77,9 @@ func newEnv(ctx context.Context, dir, tether string, log io.Writer) (*env, error
 	if err := e.startGit(); err != nil {
 		return nil, err
 	}
+	if err := e.setWebhookSecret(ctx); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 
@@ -127,6 +130,7 @@ func (e *env) commit(ctx context.Context, name string, files map[string]string) 
 type controllerProc struct {
 	cmd     *exec.Cmd
 	metrics string
+	webhook string
 	logFile string
 }
 
@@ -138,6 +142,10 @@ func (e *env) startController(extra ...string) error {
 	if err != nil {
 		return err
 	}
+	webhookPort, err := freePort()
+	if err != nil {
+		return err
+	}
 	logFile := filepath.Join(e.dir, fmt.Sprintf("controller-%d.log", time.Now().UnixNano()))
 	f, err := os.Create(logFile)
 	if err != nil {
@@ -146,6 +154,7 @@ func (e *env) startController(extra ...string) error {
 	defer f.Close()
 	args := append([]string{"controller", "--kubeconfig", e.cluster.Kubeconfig, "--namespace", "argocd",
 		"--leader-elect=false", "--health-addr", "0", "--metrics-addr", "127.0.0.1:" + strconv.Itoa(metricsPort),
+		"--webhook-addr", "127.0.0.1:" + strconv.Itoa(webhookPort),
 		"--repo-cache-dir", filepath.Join(e.dir, fmt.Sprintf("repos-%d", time.Now().UnixNano())), "--log-format", "json"}, extra...)
 	cmd := exec.Command(e.tether, args...)
 	cmd.Stdout, cmd.Stderr = f, f
@@ -153,7 +162,8 @@ func (e *env) startController(extra ...string) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start controller: %w", err)
 	}
-	e.controller = &controllerProc{cmd: cmd, metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort), logFile: logFile}
+	e.controller = &controllerProc{cmd: cmd, metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort),
+		webhook: fmt.Sprintf("http://127.0.0.1:%d/api/webhook", webhookPort), logFile: logFile}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if _, err := e.controller.scrape(); err == nil {

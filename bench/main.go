@@ -21,6 +21,7 @@ import (
 
 type config struct {
 	apps, helmApps, tries int
+	pollTries             int
 	idle                  time.Duration
 	tether, out           string
 	scenarios             string
@@ -30,11 +31,12 @@ func main() {
 	var c config
 	flag.IntVar(&c.apps, "apps", 1000, "Applications of one ConfigMap each for the cold sync, idle and monorepo scenarios")
 	flag.IntVar(&c.helmApps, "helm-apps", 200, "Applications of the web chart for the Helm scenario")
-	flag.IntVar(&c.tries, "tries", 20, "tries of the drift scenario")
+	flag.IntVar(&c.tries, "tries", 20, "tries of the drift and push scenarios")
+	flag.IntVar(&c.pollTries, "poll-tries", 3, "tries of the push scenario without webhook (each waits for the periodic reconcile)")
 	flag.DurationVar(&c.idle, "idle", 2*time.Minute, "window of the idle measurement")
 	flag.StringVar(&c.tether, "tether", "bin/tether", "the tether binary under test")
 	flag.StringVar(&c.out, "o", "", "write the Markdown report here (default stdout)")
-	flag.StringVar(&c.scenarios, "scenarios", "cold,idle,monorepo,drift,helm", "scenarios to run, in order")
+	flag.StringVar(&c.scenarios, "scenarios", "cold,idle,monorepo,push,drift,helm", "scenarios to run, in order")
 	flag.Parse()
 	if err := run(context.Background(), c, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -119,6 +121,19 @@ func runScenario(ctx context.Context, e *env, c config, s string, r *report) err
 			return err
 		}
 		r.latencies("Drift: `kubectl scale` reverted (self-heal timeout 5 s, last heal longer ago)", d)
+	case "push":
+		d, err := e.push(ctx, "cold", c.tries, true)
+		if err != nil {
+			return err
+		}
+		r.latencies(fmt.Sprintf("Push to deploy: commit, signed webhook, until the Deployment has the new image (repository of %d other apps)", c.apps), d)
+		if c.pollTries > 0 {
+			d, err := e.pushPolling(ctx, "cold", c.pollTries)
+			if err != nil {
+				return err
+			}
+			r.latencies("Push to deploy without webhook: periodic reconcile at the default interval (120 s + up to 60 s jitter)", d)
+		}
 	case "monorepo":
 		renders, took, err := e.monorepo(ctx, "cold", c.apps)
 		if err != nil {
@@ -139,7 +154,7 @@ func (r *report) header(c config) {
 	fmt.Fprintf(r, "## Run of %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(r, "- machine: %d cores, %s memory, %s\n", runtime.NumCPU(), memTotal(), cpuModel())
 	fmt.Fprintf(r, "- commit: %s\n", strings.TrimSpace(string(commit)))
-	fmt.Fprintf(r, "- command: `go run ./bench -apps %d -helm-apps %d -tries %d -idle %s -scenarios %s`\n\n", c.apps, c.helmApps, c.tries, c.idle, c.scenarios)
+	fmt.Fprintf(r, "- command: `go run ./bench -apps %d -helm-apps %d -tries %d -poll-tries %d -idle %s -scenarios %s`\n\n", c.apps, c.helmApps, c.tries, c.pollTries, c.idle, c.scenarios)
 }
 
 func (r *report) cold(title string, res coldResult) {
@@ -174,7 +189,7 @@ func (r *report) latencies(title string, d []time.Duration) {
 }
 
 func (r *report) monorepo(apps int, renders float64, took time.Duration) {
-	fmt.Fprintf(r, "### Monorepo: one commit touching 1 of %d apps' folders, every app refreshed\n\n| renders | time until that app is Synced at the commit |\n|---|---|\n| %.0f | %s |\n\n",
+	fmt.Fprintf(r, "### Monorepo: one commit touching 1 of %d apps' folders, announced by a push webhook\n\n| renders | time until that app is Synced at the commit |\n|---|---|\n| %.0f | %s |\n\n",
 		apps, renders, took.Round(time.Millisecond))
 }
 

@@ -1,14 +1,22 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
@@ -16,6 +24,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/gitserver"
 )
 
 var appsGVR = appv1.GroupVersion.WithResource("applications")
@@ -327,24 +336,25 @@ func (e *env) drift(ctx context.Context, prefix string, tries int) ([]time.Durat
 }
 
 // monorepo commits a change to one app's folder in the repository of the
-// cold sync, asks every app of it to refresh (as a push webhook does), and
-// reports the renders done and the time until that app is Synced at the
-// new commit.
+// cold sync and sends the push webhook, as the Git host would; it reports
+// the renders done until every app is at the new commit, and the time until
+// the touched app is Synced at it.
 func (e *env) monorepo(ctx context.Context, prefix string, n int) (float64, time.Duration, error) {
 	m0, err := e.controller.scrape()
 	if err != nil {
 		return 0, 0, err
 	}
-	start := time.Now()
-	commit, err := e.commit(ctx, prefix, map[string]string{"apps/app-00000/cm.yaml": configMapYAML(prefix+"-cm-00000", "2")})
+	before, err := gitserver.RevParse(ctx, filepath.Join(e.gitRoot, prefix+".git"), "main")
 	if err != nil {
 		return 0, 0, err
 	}
-	if err := parallel(n, 32, func(i int) error {
-		patch := []byte(`{"metadata":{"annotations":{"argocd.argoproj.io/refresh":"normal"}}}`)
-		_, err := e.dyn.Resource(appsGVR).Namespace("argocd").Patch(ctx, fmt.Sprintf("%s-%05d", prefix, i), types.MergePatchType, patch, metav1.PatchOptions{})
-		return err
-	}); err != nil {
+	path := "apps/app-00000/cm.yaml"
+	commit, err := e.commit(ctx, prefix, map[string]string{path: configMapYAML(prefix+"-cm-00000", "2")})
+	if err != nil {
+		return 0, 0, err
+	}
+	start := time.Now()
+	if err := e.sendPush(prefix, before, commit, path); err != nil {
 		return 0, 0, err
 	}
 	if err := e.waitApps(ctx, map[string]bool{prefix + "-00000": true}, syncedHealthy(commit)); err != nil {
@@ -376,4 +386,145 @@ func pollFast(ctx context.Context, timeout time.Duration, cond func() bool) erro
 		}
 	}
 	return nil
+}
+
+// webDeployment is a plain Deployment manifest running image.
+func webDeployment(name, image string) string {
+	return fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: %[1]s
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: %[1]s}
+  template:
+    metadata:
+      labels: {app: %[1]s}
+    spec:
+      containers:
+        - name: web
+          image: %[2]s
+`, name, image)
+}
+
+// push adds a Deployment app to the cold sync's repository (which holds
+// all its apps), then per try commits a new image tag and, with a webhook
+// secret set, sends a signed GitHub push; it times each until the
+// Deployment's spec has the new image. Without webhook it waits for the
+// periodic reconcile instead.
+func (e *env) push(ctx context.Context, prefix string, tries int, webhook bool) ([]time.Duration, error) {
+	ns := prefix + "-dest"
+	name := prefix + "-web"
+	path := "apps/" + name + "/deploy.yaml"
+	if _, err := e.commit(ctx, prefix, map[string]string{path: webDeployment(name, "nginx:1.0.0")}); err != nil {
+		return nil, err
+	}
+	app := appManifest(name, e.gitURL+"/"+prefix+".git", "apps/"+name, ns, false)
+	if _, err := e.dyn.Resource(appsGVR).Namespace("argocd").Create(ctx, app, metav1.CreateOptions{}); err != nil {
+		return nil, err
+	}
+	deployments := e.client.AppsV1().Deployments(ns)
+	if err := pollFast(ctx, 2*time.Minute, func() bool {
+		_, err := deployments.Get(ctx, name, metav1.GetOptions{})
+		return err == nil
+	}); err != nil {
+		return nil, fmt.Errorf("push app not deployed: %w", err)
+	}
+	return e.pushTries(ctx, prefix, tries, webhook)
+}
+
+// pushTries commits a new image tag tries times and times each until live.
+func (e *env) pushTries(ctx context.Context, prefix string, tries int, webhook bool) ([]time.Duration, error) {
+	ns := prefix + "-dest"
+	name := prefix + "-web"
+	path := "apps/" + name + "/deploy.yaml"
+	deployments := e.client.AppsV1().Deployments(ns)
+	var out []time.Duration
+	before, err := gitserver.RevParse(ctx, filepath.Join(e.gitRoot, prefix+".git"), "main")
+	if err != nil {
+		return nil, err
+	}
+	for i := range tries {
+		image := fmt.Sprintf("nginx:1.%d.%d", len(out)+boolInt(!webhook)*100, i+1)
+		after, err := e.commit(ctx, prefix, map[string]string{path: webDeployment(name, image)})
+		if err != nil {
+			return nil, err
+		}
+		start := time.Now()
+		if webhook {
+			if err := e.sendPush(prefix, before, after, path); err != nil {
+				return nil, err
+			}
+		}
+		timeout := 30 * time.Second
+		if !webhook {
+			timeout = 10 * time.Minute
+		}
+		if err := pollFast(ctx, timeout, func() bool {
+			d, err := deployments.Get(ctx, name, metav1.GetOptions{})
+			return err == nil && d.Spec.Template.Spec.Containers[0].Image == image
+		}); err != nil {
+			return nil, fmt.Errorf("commit %s not live: %w", after[:7], err)
+		}
+		out = append(out, time.Since(start))
+		before = after
+	}
+	return out, nil
+}
+
+// webhookSecret signs the benchmark's push webhooks.
+const webhookSecret = "bench-webhook-secret"
+
+func (e *env) setWebhookSecret(ctx context.Context) error {
+	s := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "argocd-secret", Namespace: "argocd"},
+		StringData: map[string]string{"webhook.github.secret": webhookSecret},
+	}
+	_, err := e.client.CoreV1().Secrets("argocd").Create(ctx, s, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		return nil
+	}
+	return err
+}
+
+// sendPush posts a signed GitHub push event for the repository.
+func (e *env) sendPush(repo, before, after string, files ...string) error {
+	url := e.gitURL + "/" + repo + ".git"
+	body, _ := json.Marshal(map[string]any{
+		"ref": "refs/heads/main", "before": before, "after": after,
+		"repository": map[string]any{"clone_url": url, "html_url": url, "default_branch": "main"},
+		"commits":    []any{map[string]any{"id": after, "added": []string{}, "modified": files, "removed": []string{}}},
+	})
+	mac := hmac.New(sha256.New, []byte(webhookSecret))
+	mac.Write(body)
+	req, err := http.NewRequest(http.MethodPost, e.controller.webhook, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-GitHub-Event", "push")
+	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("webhook answered %s", resp.Status)
+	}
+	return nil
+}
+
+// pushPolling is push without a webhook: the commits are found by the
+// periodic reconcile.
+func (e *env) pushPolling(ctx context.Context, prefix string, tries int) ([]time.Duration, error) {
+	return e.pushTries(ctx, prefix, tries, false)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -19,6 +19,7 @@ import (
 // but for repoURL: the chart deploys into a namespace it creates, manual
 // scaling is reverted, a commit rolls out, and git revert rolls it back.
 func TestUserApplication(t *testing.T) {
+	cluster.Require(t)
 	t.Parallel()
 	ctx := context.Background()
 	srv := gittest.NewServer(t)
@@ -125,6 +126,7 @@ func configMap(name, value string) string {
 // TestPruneAndAllowEmpty: objects removed from Git are deleted when prune is
 // on; a render that became empty prunes nothing unless allowEmpty is set.
 func TestPruneAndAllowEmpty(t *testing.T) {
+	cluster.Require(t)
 	t.Parallel()
 	ns := cluster.Namespace(t)
 	srv := gittest.NewServer(t)
@@ -162,6 +164,7 @@ func TestPruneAndAllowEmpty(t *testing.T) {
 // TestNoPruneByDefault: without prune, what left Git stays and the app says
 // it requires pruning.
 func TestNoPruneByDefault(t *testing.T) {
+	cluster.Require(t)
 	t.Parallel()
 	ns := cluster.Namespace(t)
 	srv := gittest.NewServer(t)
@@ -190,6 +193,7 @@ func TestNoPruneByDefault(t *testing.T) {
 // TestManualSyncOperation: without automation nothing is applied until the
 // operation field asks, as `argocd app sync` sets it.
 func TestManualSyncOperation(t *testing.T) {
+	cluster.Require(t)
 	t.Parallel()
 	ns := cluster.Namespace(t)
 	srv := gittest.NewServer(t)
@@ -218,6 +222,7 @@ func TestManualSyncOperation(t *testing.T) {
 // TestDeletionWithFinalizer: deleting an Application with Argo CD's
 // resources finalizer deletes what it deployed; without it resources stay.
 func TestDeletionWithFinalizer(t *testing.T) {
+	cluster.Require(t)
 	t.Parallel()
 	ns := cluster.Namespace(t)
 	srv := gittest.NewServer(t)

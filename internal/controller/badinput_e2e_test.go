@@ -15,6 +15,7 @@ import (
 // TestBadInput: each fault becomes a condition naming the cause, nothing is
 // applied or pruned, and other Applications keep working.
 func TestBadInput(t *testing.T) {
+	cluster.Require(t)
 	t.Parallel()
 	srv := gittest.NewServer(t)
 	good := map[string]string{"ok/cm.yaml": configMap("fine", "1")}
@@ -139,6 +140,7 @@ func helmValueFiles(files ...string) func(*unstructured.Unstructured) {
 // TestUnknownFieldReported: a field Tether does not know is kept on the
 // object and named in a condition, never ignored in silence.
 func TestUnknownFieldReported(t *testing.T) {
+	cluster.Require(t)
 	t.Parallel()
 	ns := cluster.Namespace(t)
 	srv := gittest.NewServer(t)

@@ -18,6 +18,7 @@ import (
 // no API write. It runs before the parallel tests, alone with the
 // controller, so the process-wide counters are its own.
 func TestIdleReconcileWritesNothing(t *testing.T) {
+	cluster.Require(t)
 	ns := cluster.Namespace(t)
 	srv := gittest.NewServer(t)
 	repo := srv.NewRepo("idle", map[string]string{"m/a.yaml": configMap("a", "1")})

@@ -21,28 +21,17 @@ import (
 // TestLeaderElection: two replicas elect one leader on a Lease; the other
 // stands by and takes over when the leader stops.
 func TestLeaderElection(t *testing.T) {
+	cluster.Require(t)
 	t.Parallel()
 	home := cluster.Namespace(t) // where these replicas' Applications and Lease live
 	dest := cluster.Namespace(t)
 	srv := gittest.NewServer(t)
 	repo := srv.NewRepo("leader", map[string]string{"m/a.yaml": configMap("a", "1"), "second/b.yaml": configMap("b", "1")})
 
-	start := func(id string) context.CancelFunc {
-		ctx, cancel := context.WithCancel(context.Background())
-		t.Cleanup(cancel)
-		opts := controller.DefaultOptions()
-		opts.Config, opts.Namespace = cluster.Config, home
-		opts.MetricsAddr, opts.HealthAddr, opts.WebhookAddr = "0", "0", "0"
-		opts.SkipNameValidation = true
-		opts.RepoCacheDir = filepath.Join(t.TempDir(), id)
-		opts.Log = io.Discard
-		go func() { _ = controller.Run(ctx, opts) }()
-		return cancel
-	}
 	// The first replica becomes the leader before the second starts.
-	stopFirst := start("first")
+	stopFirst := startReplica(t, home, "first")
 	holder := waitLeader(t, home, "")
-	start("second")
+	startReplica(t, home, "second")
 	createIn(t, home, dirApp("first", repo.URL, "m", dest, autoPrune))
 	waitConfigMap(t, dest, "a")
 
@@ -51,6 +40,22 @@ func TestLeaderElection(t *testing.T) {
 	waitLeader(t, home, holder)
 	createIn(t, home, dirApp("second", repo.URL, "second", dest, autoPrune))
 	waitConfigMap(t, dest, "b")
+}
+
+// startReplica runs another controller, for Applications in home, until
+// the test ends or the returned func is called.
+func startReplica(t *testing.T, home, id string) context.CancelFunc {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	opts := controller.DefaultOptions()
+	opts.Config, opts.Namespace = cluster.Config, home
+	opts.MetricsAddr, opts.HealthAddr, opts.WebhookAddr = "0", "0", "0"
+	opts.SkipNameValidation = true
+	opts.RepoCacheDir = filepath.Join(t.TempDir(), id)
+	opts.Log = io.Discard
+	go func() { _ = controller.Run(ctx, opts) }()
+	return cancel
 }
 
 // waitLeader waits for a holder of the Lease other than previous and
@@ -88,4 +93,9 @@ func waitConfigMap(t *testing.T, ns, name string) {
 		_, err := cluster.Client.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
 		return err == nil, nil
 	})
+}
+
+func pollApp(t *testing.T, what string, cond func(ctx context.Context) (bool, error)) {
+	t.Helper()
+	clustertest.Poll(t, 60*time.Second, what, cond)
 }

@@ -17,6 +17,7 @@ import (
 // move to the new commit with their cached manifests. Sequential, so the
 // render counter is this test's own.
 func TestMonorepoRendersOnlyTouchedApps(t *testing.T) {
+	cluster.Require(t)
 	ns := cluster.Namespace(t)
 	srv := gittest.NewServer(t)
 	files := map[string]string{}

@@ -34,6 +34,7 @@ func repoSecret(t *testing.T, name string, data map[string]string) {
 // without one the app says authentication is needed, and the password never
 // appears in the status.
 func TestPrivateRepository(t *testing.T) {
+	cluster.Require(t)
 	t.Parallel()
 	const password = "s3cret-pa55word"
 	srv := gittest.NewServer(t, gittest.WithBasicAuth("deployer", password))
@@ -68,6 +69,7 @@ func conditionMessages(cs []appv1.ApplicationCondition) []string {
 // TestSSHRepository: an ssh repository with the key from a repository
 // Secret; the host key is checked unless the Secret says insecure.
 func TestSSHRepository(t *testing.T) {
+	cluster.Require(t)
 	t.Parallel()
 	srv := gittest.NewServer(t)
 	repo := srv.NewRepo("overssh", map[string]string{"m/a.yaml": configMap("a", "1")})
@@ -82,6 +84,7 @@ func TestSSHRepository(t *testing.T) {
 
 // TestKustomizeApplication: a kustomization with Argo CD's kustomize options.
 func TestKustomizeApplication(t *testing.T) {
+	cluster.Require(t)
 	t.Parallel()
 	srv := gittest.NewServer(t)
 	repo := srv.NewRepo("kust", map[string]string{
@@ -109,6 +112,7 @@ func TestKustomizeApplication(t *testing.T) {
 
 // TestInstallIsIdempotent: a second install changes nothing.
 func TestInstallIsIdempotent(t *testing.T) {
+	cluster.Require(t)
 	t.Parallel()
 	changes, err := newInstaller(t).Install(context.Background(), argocd)
 	if err != nil {

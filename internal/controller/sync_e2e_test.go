@@ -20,6 +20,7 @@ import (
 // namespace that cannot be created fail the sync with a message naming the
 // cause; the failed commit is not retried in a loop.
 func TestSyncFailures(t *testing.T) {
+	cluster.Require(t)
 	t.Parallel()
 	tests := []struct {
 		name  string
@@ -75,6 +76,7 @@ func TestSyncFailures(t *testing.T) {
 // TestSelfHealConflict: another controller that keeps scaling a Deployment
 // makes Tether back off and name it in a condition, not fight silently.
 func TestSelfHealConflict(t *testing.T) {
+	cluster.Require(t)
 	t.Parallel()
 	ns := cluster.Namespace(t)
 	srv := gittest.NewServer(t)

@@ -22,6 +22,7 @@ import (
 // polling (the test controller reconciles every two minutes); unsigned and
 // badly signed pushes are refused and change nothing.
 func TestPushWebhook(t *testing.T) {
+	cluster.Require(t)
 	t.Parallel()
 	const secret = "hook-secret"
 	s := &corev1.Secret{

@@ -29,6 +29,7 @@ var cluster clustertest.Cluster
 func TestMain(m *testing.M) { os.Exit(cluster.Run(m)) }
 
 func TestDeploymentBecomesAvailableAndScales(t *testing.T) {
+	cluster.Require(t)
 	t.Parallel()
 	ns := cluster.Namespace(t)
 	ctx := context.Background()
@@ -88,6 +89,7 @@ func available(d *appsv1.Deployment) bool {
 // beside the shared cluster, kubectl-style access through the kubeconfig it
 // prints, `dev status`, then `dev down` leaves no process behind.
 func TestDevUpStatusDown(t *testing.T) {
+	cluster.Require(t)
 	if testing.Short() {
 		t.Skip("starts a second control plane")
 	}

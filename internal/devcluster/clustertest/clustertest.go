@@ -62,8 +62,9 @@ func (c *Cluster) Run(m *testing.M, setup ...func(*Cluster) error) int {
 		flag.Parse()
 	}
 	if testing.Short() {
-		fmt.Fprintln(os.Stderr, "clustertest: -short: end-to-end tests skipped")
-		return 0
+		// Unit tests in the package still run; end-to-end tests skip
+		// through Require.
+		return m.Run()
 	}
 	stop, err := c.start()
 	if err != nil {
@@ -137,10 +138,19 @@ func (c *Cluster) connect(kubeconfig string) error {
 	return nil
 }
 
+// Require skips the test when no cluster runs (go test -short).
+func (c *Cluster) Require(t testing.TB) {
+	t.Helper()
+	if c.Config == nil {
+		t.Skip("end-to-end test: needs the local control plane (skipped with -short)")
+	}
+}
+
 // Namespace creates a namespace named after the test and deletes it when the
-// test ends.
+// test ends. It skips the test when no cluster runs.
 func (c *Cluster) Namespace(t testing.TB) string {
 	t.Helper()
+	c.Require(t)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: namePrefix(t.Name())}}
 	ns, err := c.Client.CoreV1().Namespaces().Create(context.Background(), ns, metav1.CreateOptions{})
 	if err != nil {
