@@ -42,6 +42,7 @@ type env struct {
 	log     io.Writer
 
 	controller *controllerProc
+	cleanup    []func()
 }
 
 func newEnv(ctx context.Context, dir, tether string, log io.Writer) (*env, error) {
@@ -102,6 +103,9 @@ func (e *env) close() {
 	if e.controller != nil {
 		e.controller.stop()
 	}
+	for _, fn := range e.cleanup {
+		fn()
+	}
 	if e.cluster != nil {
 		_ = e.cluster.Stop()
 	}
@@ -155,7 +159,7 @@ func (e *env) startController(extra ...string) error {
 	args := append([]string{"controller", "--kubeconfig", e.cluster.Kubeconfig, "--namespace", "argocd",
 		"--leader-elect=false", "--health-addr", "0", "--metrics-addr", "127.0.0.1:" + strconv.Itoa(metricsPort),
 		"--webhook-addr", "127.0.0.1:" + strconv.Itoa(webhookPort),
-		"--repo-cache-dir", filepath.Join(e.dir, fmt.Sprintf("repos-%d", time.Now().UnixNano())), "--log-format", "json"}, extra...)
+		"--repo-cache-dir", e.repoCacheDir(), "--log-format", "json"}, extra...)
 	cmd := exec.Command(e.tether, args...)
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -172,6 +176,20 @@ func (e *env) startController(extra ...string) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("controller did not serve metrics; see %s", logFile)
+}
+
+// repoCacheDir is a fresh repository cache, on tmpfs when the machine has
+// one, as a deployment would mount an in-memory emptyDir there: creating a
+// checkout's directories on disk costs more than the rest of a push.
+func (e *env) repoCacheDir() string {
+	base := e.dir
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+		if dir, err := os.MkdirTemp("/dev/shm", "tether-bench-repos-"); err == nil {
+			e.cleanup = append(e.cleanup, func() { _ = os.RemoveAll(dir) })
+			return dir
+		}
+	}
+	return filepath.Join(base, fmt.Sprintf("repos-%d", time.Now().UnixNano()))
 }
 
 func (p *controllerProc) stop() {

@@ -189,7 +189,7 @@ func (r *report) latencies(title string, d []time.Duration) {
 }
 
 func (r *report) monorepo(apps int, renders float64, took time.Duration) {
-	fmt.Fprintf(r, "### Monorepo: one commit touching 1 of %d apps' folders, announced by a push webhook\n\n| renders | time until that app is Synced at the commit |\n|---|---|\n| %.0f | %s |\n\n",
+	fmt.Fprintf(r, "### Monorepo: one commit touching 1 of %d apps' folders, announced by a push webhook, then every app refreshed\n\n| renders | time from the webhook until that app is Synced at the commit |\n|---|---|\n| %.0f | %s |\n\n",
 		apps, renders, took.Round(time.Millisecond))
 }
 

@@ -44,7 +44,7 @@ func TestLeaderElection(t *testing.T) {
 
 // startReplica runs another controller, for Applications in home, until
 // the test ends or the returned func is called.
-func startReplica(t *testing.T, home, id string) context.CancelFunc {
+func startReplica(t *testing.T, home, id string, edit ...func(*controller.Options)) context.CancelFunc {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -54,6 +54,9 @@ func startReplica(t *testing.T, home, id string) context.CancelFunc {
 	opts.SkipNameValidation = true
 	opts.RepoCacheDir = filepath.Join(t.TempDir(), id)
 	opts.Log = io.Discard
+	for _, fn := range edit {
+		fn(&opts)
+	}
 	go func() { _ = controller.Run(ctx, opts) }()
 	return cancel
 }

@@ -24,29 +24,30 @@ import (
 	"github.com/tether-gitops/tether/internal/webhook"
 )
 
-// laterDelay is how long Applications that a push does not touch wait
-// before they move to the new commit, so that the touched ones go first.
-const laterDelay = 2 * time.Second
-
 // pushRouter turns push events into reconciles of the Applications they
 // concern.
 type pushRouter struct {
 	client    client.Client
 	namespace string
 	revisions *gitsource.RevisionCache
+	apps      *application.Reconciler
 	triggers  application.Triggers
 }
 
-// onPush enqueues every Application whose repository and target revision
-// the push matches: first those whose paths it touched (all, when the
-// payload does not list files), the others a moment later.
+// onPush refreshes at once every Application of the pushed repository and
+// revision whose files the push touched: its path, the files its last
+// render read, or its manifest-generate-paths; all of them when the payload
+// does not list files. The others move to the new commit at their next
+// periodic reconcile, without rendering: a push to a monorepo costs one
+// reconcile per touched Application, not one per Application.
 func (p *pushRouter) onPush(ctx context.Context, push webhook.Push) {
 	var apps appv1.ApplicationList
 	if err := p.client.List(ctx, &apps, client.InNamespace(p.namespace)); err != nil {
 		logr.FromContextOrDiscard(ctx).Error(err, "list applications for a push")
 		return
 	}
-	var now, later []string
+	var now []string
+	skipped := 0
 	for i := range apps.Items {
 		app := &apps.Items[i]
 		src := app.Spec.GetSource()
@@ -55,25 +56,18 @@ func (p *pushRouter) onPush(ctx context.Context, push webhook.Push) {
 		}
 		p.revisions.Invalidate(src.RepoURL)
 		instance := target.InstanceName(app.Namespace, app.Name, p.namespace)
-		if touched(push, app) {
+		if touched(push, app) || p.apps.Reads(instance, push.ChangedFiles) {
 			now = append(now, instance)
 		} else {
-			later = append(later, instance)
+			skipped++
 		}
 	}
 	for _, name := range now {
 		p.triggers.App(name, p.namespace)
 	}
 	p.refreshAppSets(ctx, push)
-	if len(later) > 0 {
-		time.AfterFunc(laterDelay, func() {
-			for _, name := range later {
-				p.triggers.App(name, p.namespace)
-			}
-		})
-	}
 	logr.FromContextOrDiscard(ctx).Info("push received", "provider", push.Provider, "branch", push.Branch,
-		"after", push.After, "refreshNow", len(now), "refreshLater", len(later))
+		"after", push.After, "refreshed", len(now), "untouched", skipped)
 }
 
 // touched reports whether push may change app's manifests; a push that does

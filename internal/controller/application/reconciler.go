@@ -82,6 +82,12 @@ func (r *Reconciler) Init(reg prometheus.Registerer) {
 	}
 }
 
+// Reads reports whether the last render of the Application instance read
+// one of files (repository-relative paths); false when it was not rendered.
+func (r *Reconciler) Reads(instance string, files []string) bool {
+	return r.renders.reads(instance, files)
+}
+
 // Reconcile brings one Application's cluster state to what Git says, as far
 // as its sync policy allows, and records the outcome in its status.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -193,6 +194,22 @@ func (c *renderCache) put(app string, e renderEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.entries[app] = e
+}
+
+// reads reports whether app's last render read one of files.
+func (c *renderCache) reads(app string, files []string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[app]
+	if !ok {
+		return false
+	}
+	for _, f := range files {
+		if slices.Contains(e.files, f) {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *renderCache) forget(app string) {

@@ -51,13 +51,129 @@ func (s *Store) Checkout(ctx context.Context, repoURL, commit string) (string, e
 	if isDir(dir) {
 		return dir, nil
 	}
-	err = s.withCommits(ctx, repoURL, []string{commit}, func(st *filesystem.Storage, c []*object.Commit) error {
-		return writeCheckout(ctx, st, c[0], dir)
-	})
+	// A new commit of a repository checked out before is written from the
+	// previous checkout: unchanged files are hard links (checkouts are
+	// immutable), only what the commit changed is written. In a monorepo of
+	// thousands of files that is the difference between milliseconds and
+	// most of a second.
+	if base := r.lastCheckout; base != "" && isDir(filepath.Join(r.checkoutDir, base)) {
+		err = s.withCommits(ctx, repoURL, []string{commit, base}, func(st *filesystem.Storage, c []*object.Commit) error {
+			return writeFrom(ctx, st, c[1], filepath.Join(r.checkoutDir, base), c[0], dir)
+		})
+	} else {
+		err = s.withCommits(ctx, repoURL, []string{commit}, func(st *filesystem.Storage, c []*object.Commit) error {
+			return writeCheckout(ctx, st, c[0], dir)
+		})
+	}
 	if err != nil {
 		return "", err
 	}
+	r.lastCheckout = commit
 	return dir, nil
+}
+
+// writeFrom writes the tree of c into dir, starting from baseDir, the
+// checkout of base: it links baseDir's files into a temporary sibling of
+// dir, applies the changes from base to c, then renames it to dir.
+func writeFrom(ctx context.Context, st *filesystem.Storage, base *object.Commit, baseDir string, c *object.Commit, dir string) error {
+	baseTree, err := base.Tree()
+	if err != nil {
+		return err
+	}
+	tree, err := c.Tree()
+	if err != nil {
+		return err
+	}
+	changes, err := object.DiffTreeWithOptions(ctx, baseTree, tree, nil)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".tmp-"+filepath.Base(dir)[:12]+"-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if err := linkTree(baseDir, tmp); err != nil {
+		return fmt.Errorf("link previous checkout: %w", err)
+	}
+	w := treeWriter{ctx: ctx, st: st}
+	for _, ch := range changes {
+		if err := applyChange(w, tree, ch, tmp); err != nil {
+			return err
+		}
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil && !isDir(dir) {
+		return err
+	}
+	return nil
+}
+
+// applyChange removes what ch removes and writes what it adds or changes.
+func applyChange(w treeWriter, tree *object.Tree, ch *object.Change, root string) error {
+	for _, name := range []string{ch.From.Name, ch.To.Name} {
+		if name == "" {
+			continue
+		}
+		path, err := safeJoin(root, name)
+		if err != nil {
+			return err
+		}
+		if err := os.RemoveAll(path); err != nil {
+			return err
+		}
+	}
+	if ch.To.Name == "" {
+		return nil
+	}
+	path, _ := safeJoin(root, ch.To.Name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := w.entry(ch.To.TreeEntry, path); err != nil {
+		return fmt.Errorf("write %s: %w", ch.To.Name, err)
+	}
+	return nil
+}
+
+// safeJoin joins a slash-separated tree path to root, refusing names that
+// could leave it.
+func safeJoin(root, name string) (string, error) {
+	for _, seg := range strings.Split(name, "/") {
+		if !validName(seg) {
+			return "", fmt.Errorf("invalid path %q in tree", name)
+		}
+	}
+	return filepath.Join(root, filepath.FromSlash(name)), nil
+}
+
+// linkTree recreates src under dst: directories are made, regular files
+// hard-linked, symbolic links copied.
+func linkTree(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil || rel == "." {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.Mkdir(target, 0o755)
+		case d.Type()&fs.ModeSymlink != 0:
+			link, err := os.Readlink(path)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, target)
+		default:
+			return os.Link(path, target)
+		}
+	})
 }
 
 func isDir(path string) bool {

@@ -209,3 +209,71 @@ func (w *objectWriter) commit(tree plumbing.Hash) string {
 	}
 	return h.String()
 }
+
+// TestCheckoutFromPrevious: a checkout written from the previous one (links
+// plus the commit's changes) has exactly the content a fresh checkout has,
+// and leaves the previous one untouched.
+func TestCheckoutFromPrevious(t *testing.T) {
+	t.Parallel()
+	srv := gittest.NewServer(t)
+	repo := srv.NewRepo("incremental", nil)
+	first := repo.CommitWith(gitserver.Commit{
+		Files:    map[string]string{"a/keep.yaml": "keep\n", "a/change.yaml": "v1\n", "a/gone.yaml": "gone\n", "b": "file\n"},
+		Symlinks: map[string]string{"a/link": "keep.yaml"},
+	})
+	second := repo.CommitWith(gitserver.Commit{
+		Files:       map[string]string{"a/change.yaml": "v2\n", "c/new/deep.yaml": "new\n"},
+		Executables: map[string]string{"a/keep.yaml": "keep\n"},
+		Remove:      []string{"a/gone.yaml", "b"},
+	})
+	third := repo.CommitWith(gitserver.Commit{Files: map[string]string{"b/now-a-dir.yaml": "dir\n"}})
+
+	store := &Store{Dir: t.TempDir()}
+	ctx := testContext(t)
+	var dirs []string
+	for _, sha := range []string{first, second, third} {
+		dir, err := store.Checkout(ctx, repo.URL, sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, dir)
+	}
+	for i, sha := range []string{first, second, third} {
+		fresh, err := (&Store{Dir: t.TempDir()}).Checkout(ctx, repo.URL, sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := snapshot(t, dirs[i]), snapshot(t, fresh); got != want {
+			t.Errorf("checkout of commit %d differs from a fresh one:\n%s\nwant:\n%s", i+1, got, want)
+		}
+	}
+}
+
+// snapshot lists every file of dir with its mode and content, every link
+// with its target; empty directories, which git does not track, are left out.
+func snapshot(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		info, err := os.Lstat(path)
+		if err != nil {
+			return err
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			target, _ := os.Readlink(path)
+			b.WriteString(rel + " -> " + target + "\n")
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		b.WriteString(rel + " " + info.Mode().String() + " " + string(data))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}

@@ -72,6 +72,9 @@ type repo struct {
 	fetching *gate[struct{}]
 	// checkout serializes writing checkouts.
 	checkout chan struct{}
+	// lastCheckout is the commit of the checkout written last, the base
+	// of the next one; guarded by checkout.
+	lastCheckout string
 
 	// objMu guards objects, which go-git does not make safe for
 	// concurrent use.
