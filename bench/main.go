@@ -171,7 +171,8 @@ func (r *report) cold(title string, res coldResult) {
 	if res.ceiling > 0 {
 		fmt.Fprintf(r, " %s | %.2f× |", res.ceiling.Round(10*time.Millisecond), res.duration.Seconds()/res.ceiling.Seconds())
 	}
-	fmt.Fprint(r, "\n\n")
+	fmt.Fprintf(r, "\n\n%.0f reconciles, %s each on average, after %s in the queue on average.\n\n",
+		res.reconciles, res.meanReconcile.Round(100*time.Microsecond), res.meanQueueWait.Round(100*time.Microsecond))
 }
 
 func (r *report) idle(res idleResult) {

@@ -11,8 +11,8 @@ import (
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/appview"
-	"github.com/tether-gitops/tether/internal/controller/application"
 	"github.com/tether-gitops/tether/internal/diff"
+	"github.com/tether-gitops/tether/internal/target"
 )
 
 func newAppDiffCommand(s Streams, o *appOptions) *cobra.Command {
@@ -130,7 +130,8 @@ func (d *differ) run(cmd *cobra.Command, name string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return printDiffs(d.s.Out, pairUp(want.objects, state, c.instance(app)), colorEnabled(d.s.Out))
+	// The controller's own options: the same rule decides OutOfSync.
+	return printDiffs(d.s.Out, pairUp(want.objects, state, c.instance(app)), target.CompareOptions(app), colorEnabled(d.s.Out))
 }
 
 func (d *differ) describe() string {
@@ -143,16 +144,10 @@ func (d *differ) describe() string {
 	return "Git"
 }
 
-// compareOptions are the controller's: only Tether's field manager owns
-// fields. Keep them in step with the controller's compare step.
-func compareOptions() diff.Options {
-	return diff.Options{Manager: application.FieldManager}
-}
-
 // printDiffs writes a diff for each pair that the controller would find
 // out of sync and returns their number.
-func printDiffs(w io.Writer, pairs []resourcePair, color bool) (int, error) {
-	n, opts := 0, compareOptions()
+func printDiffs(w io.Writer, pairs []resourcePair, opts diff.Options, color bool) (int, error) {
+	n := 0
 	for _, p := range pairs {
 		res, err := diff.Compare(p.desired, p.live, opts)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	"github.com/tether-gitops/tether/internal/diff"
 	"github.com/tether-gitops/tether/internal/target"
 )
 
@@ -72,7 +73,7 @@ func TestPrintDiffs(t *testing.T) {
 		t.Fatalf("%d pairs, want 4 desired and 1 owned by the app only", len(pairs))
 	}
 	var b bytes.Buffer
-	n, err := printDiffs(&b, pairs, false)
+	n, err := printDiffs(&b, pairs, diff.Options{Manager: target.FieldManager}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -155,3 +155,38 @@ func deployment(name string, replicas int) string {
 
 // used to keep clustertest imported when tests are filtered.
 var _ = clustertest.Poll
+
+// TestIgnoreDifferences: a field named by spec.ignoreDifferences (an
+// autoscaler's replicas) may differ without OutOfSync or a heal.
+func TestIgnoreDifferences(t *testing.T) {
+	cluster.Require(t)
+	t.Parallel()
+	ns := cluster.Namespace(t)
+	srv := gittest.NewServer(t)
+	repo := srv.NewRepo("ignored", map[string]string{"m/d.yaml": deployment("scaled", 2)})
+	name := "ignored-" + ns
+	applyApp(t, dirApp(name, repo.URL, "m", ns, autoPrune), func(u *unstructured.Unstructured) {
+		_ = unstructured.SetNestedSlice(u.Object, []any{map[string]any{
+			"group": "apps", "kind": "Deployment", "jsonPointers": []any{"/spec/replicas"},
+		}}, "spec", "ignoreDifferences")
+	})
+	waitApp(t, name, "Synced", syncedHealthy(""))
+	deployments := cluster.Client.AppsV1().Deployments(ns)
+	scale := &autoscalingv1.Scale{ObjectMeta: metav1.ObjectMeta{Name: "scaled", Namespace: ns}, Spec: autoscalingv1.ScaleSpec{Replicas: 4}}
+	if _, err := deployments.UpdateScale(context.Background(), "scaled", scale, metav1.UpdateOptions{FieldManager: "hpa"}); err != nil {
+		t.Fatal(err)
+	}
+	// A refresh reconciles after the scale: still Synced, still 4 replicas.
+	refresh(t, name)
+	app := waitApp(t, name, "the refresh handled", func(app *appv1.Application) bool {
+		_, pending := app.Annotations[appv1.AnnotationKeyRefresh]
+		return !pending && app.Status.Sync.Status == appv1.SyncStatusCodeSynced
+	})
+	if app.Status.OperationState == nil || len(app.Status.History) != 1 {
+		t.Errorf("a heal ran: %d history entries", len(app.Status.History))
+	}
+	d, err := deployments.Get(context.Background(), "scaled", metav1.GetOptions{})
+	if err != nil || *d.Spec.Replicas != 4 {
+		t.Fatalf("replicas reverted: %v %v", d.Spec.Replicas, err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/apply"
 	"github.com/tether-gitops/tether/internal/diff"
+	"github.com/tether-gitops/tether/internal/target"
 )
 
 // compare reads the live state of every desired and owned object from the
@@ -49,7 +50,7 @@ func (run *run) updateSyncStatus() {
 	resources := make([]appv1.ResourceStatus, 0, len(run.desired)+len(run.prune))
 	clear(run.drift)
 	status := appv1.SyncStatusCodeSynced
-	opts := diff.Options{Manager: FieldManager}
+	opts := target.CompareOptions(run.app)
 	for _, obj := range run.desired {
 		res := resourceStatus(obj)
 		res.Status = appv1.SyncStatusCodeSynced

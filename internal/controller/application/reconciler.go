@@ -24,7 +24,7 @@ import (
 
 // FieldManager is the server-side apply field manager of everything Tether
 // applies.
-const FieldManager = "tether"
+const FieldManager = target.FieldManager
 
 // Source resolves revisions and checks commits out; the git source
 // implements it.

@@ -22,10 +22,17 @@ import (
 // for the same repository and revision unless a refresh was asked for.
 func (run *run) resolve(ctx context.Context) bool {
 	src := run.source
-	// A new Application asks the repository: the cached answer may predate
-	// the commit that created it (an ApplicationSet's new folder, say).
-	fresh := run.hardRefresh || run.orig.Status.Sync.Revision == ""
-	commit, err := run.r.Revisions.Resolve(ctx, run.r.Source, src.RepoURL, src.TargetRevision, fresh)
+	// A refresh asks the repository; a new Application takes no answer
+	// older than itself, which may predate the commit that created it (an
+	// ApplicationSet's new folder, say).
+	var notBefore time.Time
+	switch {
+	case run.hardRefresh:
+		notBefore = time.Now()
+	case run.orig.Status.Sync.Revision == "":
+		notBefore = run.app.CreationTimestamp.Time
+	}
+	commit, err := run.r.Revisions.Resolve(ctx, run.r.Source, src.RepoURL, src.TargetRevision, notBefore)
 	if err != nil {
 		run.conditions.set(appv1.ApplicationConditionComparisonError, err.Error())
 		run.app.Status.Sync.Status = appv1.SyncStatusCodeUnknown

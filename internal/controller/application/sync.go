@@ -121,7 +121,12 @@ func (run *run) runOperation(ctx context.Context, op appv1.Operation) {
 		run.finishOperation(state, appv1.OperationError, err.Error(), nil)
 		return
 	}
-	run.event(corev1.EventTypeNormal, "OperationStarted", "%s to %s started", kind, shortSHA(run.commit))
+	// An automated sync starts and ends within one reconcile: its completion
+	// event says both, and saves an API write per sync at scale. A manual
+	// operation, which someone may be watching, announces its start.
+	if !op.InitiatedBy.Automated {
+		run.event(corev1.EventTypeNormal, "OperationStarted", "%s to %s started", kind, shortSHA(run.commit))
+	}
 	results, failed := run.applyAll(ctx, desired, sop)
 	if failed == "" {
 		results = append(results, run.pruneAll(ctx, sop)...)
@@ -152,7 +157,7 @@ func (run *run) runOperation(ctx context.Context, op appv1.Operation) {
 // revision, narrowed to op.Resources when it names some.
 func (run *run) operationTargets(ctx context.Context, sop *appv1.SyncOperation) ([]*unstructured.Unstructured, error) {
 	if sop.Revision != "" && sop.Revision != run.commit {
-		commit, err := run.r.Revisions.Resolve(ctx, run.r.Source, run.source.RepoURL, sop.Revision, true)
+		commit, err := run.r.Revisions.Resolve(ctx, run.r.Source, run.source.RepoURL, sop.Revision, time.Now())
 		if err != nil {
 			return nil, err
 		}

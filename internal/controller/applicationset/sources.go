@@ -3,6 +3,7 @@ package applicationset
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -19,7 +20,11 @@ type cachedRepos struct {
 }
 
 func (c *cachedRepos) Resolve(ctx context.Context, repoURL, revision string) (string, error) {
-	return c.cache.Resolve(ctx, c.repos, repoURL, revision, c.fresh)
+	var notBefore time.Time
+	if c.fresh {
+		notBefore = time.Now()
+	}
+	return c.cache.Resolve(ctx, c.repos, repoURL, revision, notBefore)
 }
 
 func (c *cachedRepos) Checkout(ctx context.Context, repoURL, commit string) (string, error) {

@@ -32,14 +32,15 @@ func NewRevisionCache(ttl time.Duration) *RevisionCache {
 	return &RevisionCache{ttl: ttl, entries: map[[2]string]resolvedRevision{}}
 }
 
-// Resolve returns what revision of repoURL resolves to, asking r unless a
-// recent answer is known and fresh is false. Errors are not cached.
-func (c *RevisionCache) Resolve(ctx context.Context, r Resolver, repoURL, revision string, fresh bool) (string, error) {
+// Resolve returns what revision of repoURL resolves to, asking r unless an
+// answer younger than the TTL and obtained after notBefore is known (a zero
+// notBefore accepts any; a refresh passes now). Errors are not cached.
+func (c *RevisionCache) Resolve(ctx context.Context, r Resolver, repoURL, revision string, notBefore time.Time) (string, error) {
 	key := [2]string{repoURL, revision}
 	c.mu.Lock()
 	e, ok := c.entries[key]
 	c.mu.Unlock()
-	if ok && !fresh && time.Since(e.at) < c.ttl {
+	if ok && !e.at.Before(notBefore) && time.Since(e.at) < c.ttl {
 		return e.commit, nil
 	}
 	commit, err := r.Resolve(ctx, repoURL, revision)

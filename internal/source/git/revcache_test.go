@@ -23,7 +23,7 @@ func TestRevisionCache(t *testing.T) {
 	r := &countingResolver{commit: "a"}
 	c := NewRevisionCache(time.Hour)
 	for range 3 {
-		if got, err := c.Resolve(ctx, r, "https://git.example/org/repo.git", "main", false); err != nil || got != "a" {
+		if got, err := c.Resolve(ctx, r, "https://git.example/org/repo.git", "main", time.Time{}); err != nil || got != "a" {
 			t.Fatalf("Resolve = %q, %v", got, err)
 		}
 	}
@@ -31,21 +31,21 @@ func TestRevisionCache(t *testing.T) {
 		t.Fatalf("%d calls, want 1", r.calls)
 	}
 	r.commit = "b"
-	if got, _ := c.Resolve(ctx, r, "https://git.example/org/repo.git", "main", true); got != "b" || r.calls != 2 {
+	if got, _ := c.Resolve(ctx, r, "https://git.example/org/repo.git", "main", time.Now()); got != "b" || r.calls != 2 {
 		t.Fatalf("fresh resolve = %q after %d calls", got, r.calls)
 	}
 	r.commit = "c"
 	c.Invalidate("https://GIT.example/org/repo") // another spelling of the same repository
-	if got, _ := c.Resolve(ctx, r, "https://git.example/org/repo.git", "main", false); got != "c" || r.calls != 3 {
+	if got, _ := c.Resolve(ctx, r, "https://git.example/org/repo.git", "main", time.Time{}); got != "c" || r.calls != 3 {
 		t.Fatalf("after Invalidate resolve = %q after %d calls", got, r.calls)
 	}
 	r.err = errors.New("down")
 	c.Invalidate("https://git.example/org/repo.git")
-	if _, err := c.Resolve(ctx, r, "https://git.example/org/repo.git", "main", false); err == nil {
+	if _, err := c.Resolve(ctx, r, "https://git.example/org/repo.git", "main", time.Time{}); err == nil {
 		t.Fatal("error not returned")
 	}
 	r.err = nil
-	if _, err := c.Resolve(ctx, r, "https://git.example/org/repo.git", "main", false); err != nil || r.calls != 5 {
+	if _, err := c.Resolve(ctx, r, "https://git.example/org/repo.git", "main", time.Time{}); err != nil || r.calls != 5 {
 		t.Fatalf("an error was cached: %v, %d calls", err, r.calls)
 	}
 }
