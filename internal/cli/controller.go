@@ -49,6 +49,7 @@ probes (/healthz, /readyz) on --health-addr.`,
 	f.StringVar(&opts.MetricsAddr, "metrics-addr", opts.MetricsAddr, "Prometheus metrics address; 0 disables")
 	f.StringVar(&opts.HealthAddr, "health-addr", opts.HealthAddr, "health probe address; 0 disables")
 	f.StringVar(&opts.WebhookAddr, "webhook-addr", opts.WebhookAddr, "Git push webhook address (path /api/webhook, secrets in Secret argocd-secret); 0 disables")
+	f.StringVar(&opts.PprofAddr, "pprof-addr", "", "serve Go profiles (/debug/pprof/) on this address; off when empty")
 	f.BoolVar(&opts.LeaderElection, "leader-elect", opts.LeaderElection, "elect a leader on a Lease so that extra replicas stand by")
 	f.StringVar(&opts.LogFormat, "log-format", opts.LogFormat, "log format: json or text")
 	f.IntVar(&opts.LogLevel, "v", opts.LogLevel, "log verbosity")

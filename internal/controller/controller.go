@@ -61,7 +61,9 @@ type Options struct {
 	MetricsAddr, HealthAddr            string
 	// WebhookAddr serves Git push webhooks at /api/webhook; "" or "0"
 	// disables them.
-	WebhookAddr    string
+	WebhookAddr string
+	// PprofAddr serves Go's profiles at /debug/pprof/ when set.
+	PprofAddr      string
 	LeaderElection bool
 	LogFormat      string
 	LogLevel       int
@@ -177,7 +179,11 @@ func newManager(cfg *rest.Config, opts Options, log logr.Logger) (manager.Manage
 				&corev1.Secret{}: {Label: secretSelector},
 			},
 		},
+		// Applications are read as unstructured (to see fields the types
+		// lack): read them from the cache too, not the API server.
+		Client:                        client.Options{Cache: &client.CacheOptions{Unstructured: true}},
 		Metrics:                       metricsserver.Options{BindAddress: opts.MetricsAddr},
+		PprofBindAddress:              opts.PprofAddr,
 		HealthProbeBindAddress:        opts.HealthAddr,
 		LeaderElection:                opts.LeaderElection,
 		LeaderElectionID:              "tether-controller",
