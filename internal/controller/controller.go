@@ -179,9 +179,6 @@ func newManager(cfg *rest.Config, opts Options, log logr.Logger) (manager.Manage
 				&corev1.Secret{}: {Label: secretSelector},
 			},
 		},
-		// Applications are read as unstructured (to see fields the types
-		// lack): read them from the cache too, not the API server.
-		Client:                        client.Options{Cache: &client.CacheOptions{Unstructured: true}},
 		Metrics:                       metricsserver.Options{BindAddress: opts.MetricsAddr},
 		PprofBindAddress:              opts.PprofAddr,
 		HealthProbeBindAddress:        opts.HealthAddr,

@@ -51,7 +51,11 @@ type Options struct {
 
 // Reconciler reconciles Applications.
 type Reconciler struct {
-	Client   client.Client
+	Client client.Client
+	// Reader reads Applications, as unstructured objects so that fields the
+	// types lack are seen: the manager's cache (the client would send
+	// unstructured reads to the API server). Nil means Client.
+	Reader   client.Reader
 	Live     *live.Cache
 	Applier  *apply.Applier
 	Source   Source
@@ -93,7 +97,11 @@ func (r *Reconciler) Reads(instance string, files []string) bool {
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(appv1.GroupVersion.WithKind("Application"))
-	if err := r.Client.Get(ctx, req.NamespacedName, u); err != nil {
+	reader := r.Reader
+	if reader == nil {
+		reader = r.Client
+	}
+	if err := reader.Get(ctx, req.NamespacedName, u); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	app := &appv1.Application{}

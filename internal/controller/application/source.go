@@ -30,7 +30,8 @@ func (run *run) resolve(ctx context.Context) bool {
 	case run.hardRefresh:
 		notBefore = time.Now()
 	case run.orig.Status.Sync.Revision == "":
-		notBefore = run.app.CreationTimestamp.Time
+		// Creation times are truncated to the second: round up.
+		notBefore = run.app.CreationTimestamp.Add(time.Second)
 	}
 	commit, err := run.r.Revisions.Resolve(ctx, run.r.Source, src.RepoURL, src.TargetRevision, notBefore)
 	if err != nil {

@@ -126,6 +126,10 @@ func applyChange(w treeWriter, tree *object.Tree, ch *object.Change, root string
 		}
 	}
 	if ch.To.Name == "" {
+		// Git has no empty directories: a folder whose last file went
+		// goes too (a git directory generator must not see it).
+		from, _ := safeJoin(root, ch.From.Name)
+		removeEmptyParents(filepath.Dir(from), root)
 		return nil
 	}
 	path, _ := safeJoin(root, ch.To.Name)
@@ -136,6 +140,17 @@ func applyChange(w treeWriter, tree *object.Tree, ch *object.Change, root string
 		return fmt.Errorf("write %s: %w", ch.To.Name, err)
 	}
 	return nil
+}
+
+// removeEmptyParents removes dir and its parents up to (not including)
+// root while they are empty.
+func removeEmptyParents(dir, root string) {
+	for dir != root && strings.HasPrefix(dir, root+string(filepath.Separator)) {
+		if err := os.Remove(dir); err != nil { // fails when not empty
+			return
+		}
+		dir = filepath.Dir(dir)
+	}
 }
 
 // safeJoin joins a slash-separated tree path to root, refusing names that

@@ -218,13 +218,13 @@ func TestCheckoutFromPrevious(t *testing.T) {
 	srv := gittest.NewServer(t)
 	repo := srv.NewRepo("incremental", nil)
 	first := repo.CommitWith(gitserver.Commit{
-		Files:    map[string]string{"a/keep.yaml": "keep\n", "a/change.yaml": "v1\n", "a/gone.yaml": "gone\n", "b": "file\n"},
+		Files:    map[string]string{"a/keep.yaml": "keep\n", "a/change.yaml": "v1\n", "a/gone.yaml": "gone\n", "b": "file\n", "d/only.yaml": "x\n"},
 		Symlinks: map[string]string{"a/link": "keep.yaml"},
 	})
 	second := repo.CommitWith(gitserver.Commit{
 		Files:       map[string]string{"a/change.yaml": "v2\n", "c/new/deep.yaml": "new\n"},
 		Executables: map[string]string{"a/keep.yaml": "keep\n"},
-		Remove:      []string{"a/gone.yaml", "b"},
+		Remove:      []string{"a/gone.yaml", "b", "d/only.yaml"},
 	})
 	third := repo.CommitWith(gitserver.Commit{Files: map[string]string{"b/now-a-dir.yaml": "dir\n"}})
 
@@ -250,15 +250,20 @@ func TestCheckoutFromPrevious(t *testing.T) {
 }
 
 // snapshot lists every file of dir with its mode and content, every link
-// with its target; empty directories, which git does not track, are left out.
+// with its target, and every directory, so that a folder left behind by a
+// removed file shows.
 func snapshot(t *testing.T, dir string) string {
 	t.Helper()
 	var b strings.Builder
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, path)
+		if d.IsDir() {
+			b.WriteString(rel + "/\n")
+			return nil
+		}
 		info, err := os.Lstat(path)
 		if err != nil {
 			return err
