@@ -198,29 +198,10 @@ func configMap(service string) string {
 	return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config\ndata:\n  service: " + service + "\n"
 }
 
-// poll calls cond every 100ms until it returns true or the timeout
-// passes; then it fails the test with what, the last error and detail().
+// poll is clustertest.PollDetail.
 func poll(t *testing.T, timeout time.Duration, what string, detail func() string, cond func(ctx context.Context) (bool, error)) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	var last error
-	for {
-		ok, err := cond(ctx)
-		if ok {
-			return
-		}
-		if err != nil {
-			last = err
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("timed out after %s waiting for %s (last error: %v)\n%s", timeout, what, last, detail())
-		case <-tick.C:
-		}
-	}
+	clustertest.PollDetail(t, timeout, what, detail, cond)
 }
 
 // appStatus shows an Application's status, for failure messages.

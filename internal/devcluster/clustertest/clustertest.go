@@ -192,9 +192,16 @@ func (c *Cluster) TempDir() string {
 	return filepath.Clean(c.Dev.Dir)
 }
 
-// Poll calls cond every interval until it returns true or an error, or the
-// timeout passes; it fails the test with what it waited for.
+// Poll calls cond every 100ms until it returns true, or fails the test
+// with what it waited for and the last error once timeout passes.
 func Poll(t testing.TB, timeout time.Duration, what string, cond func(ctx context.Context) (bool, error)) {
+	t.Helper()
+	PollDetail(t, timeout, what, nil, cond)
+}
+
+// PollDetail is Poll whose failure message ends with detail(), computed
+// only then (the state the test waited on, say); detail may be nil.
+func PollDetail(t testing.TB, timeout time.Duration, what string, detail func() string, cond func(ctx context.Context) (bool, error)) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -211,7 +218,11 @@ func Poll(t testing.TB, timeout time.Duration, what string, cond func(ctx contex
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("timed out after %s waiting for %s (last error: %v)", timeout, what, last)
+			extra := ""
+			if detail != nil {
+				extra = "\n" + detail()
+			}
+			t.Fatalf("timed out after %s waiting for %s (last error: %v)%s", timeout, what, last, extra)
 		case <-tick.C:
 		}
 	}
