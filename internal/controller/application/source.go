@@ -47,14 +47,10 @@ func (run *run) resolve(ctx context.Context) bool {
 // render produces the desired objects for run.commit, from the cache when
 // neither the commit nor anything that shapes the output changed.
 func (run *run) render(ctx context.Context) bool {
-	objs, typ, err := run.renderAt(ctx, run.commit)
-	if err != nil {
-		run.conditions.set(appv1.ApplicationConditionComparisonError, err.Error())
-		run.app.Status.Sync.Status = appv1.SyncStatusCodeUnknown
-		return false
+	desired, warnings, typ, err := run.desiredAt(ctx, run.commit)
+	if typ != "" {
+		run.app.Status.SourceType = appv1.ApplicationSourceType(typ)
 	}
-	run.app.Status.SourceType = appv1.ApplicationSourceType(typ)
-	desired, warnings, err := target.Prepare(objs, run.app, run.instance(), run.r.Live)
 	for _, w := range warnings {
 		run.conditions.set(appv1.ApplicationConditionRepeatedResourceWarning, w)
 	}
@@ -67,28 +63,49 @@ func (run *run) render(ctx context.Context) bool {
 	return true
 }
 
+// desiredAt returns the objects to apply at commit, rendered and prepared
+// (target.Prepare), with Prepare's warnings and the source type. Both steps
+// are cached with the render, so a reconcile in which nothing changed copies
+// no object. The objects are shared and must not be modified.
+func (run *run) desiredAt(ctx context.Context, commit string) ([]*unstructured.Unstructured, []string, string, error) {
+	e, err := run.renderAt(ctx, commit)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if e.prepared != nil {
+		return e.prepared, e.warnings, e.sourceType, nil
+	}
+	desired, warnings, err := target.Prepare(e.objects, run.app, run.instance(), run.r.Live)
+	if err != nil {
+		return nil, warnings, e.sourceType, err
+	}
+	e.prepared, e.warnings = desired, warnings
+	run.r.renders.put(run.instance(), e)
+	return desired, warnings, e.sourceType, nil
+}
+
 // renderAt renders the source at commit; the result is shared and must not
 // be modified. When only the commit changed since the last render and the
 // change touches none of the files that shaped it, the last render carries
 // over without rendering again: one commit in a monorepo re-renders only
 // the Applications whose files it touched.
-func (run *run) renderAt(ctx context.Context, commit string) ([]*unstructured.Unstructured, string, error) {
+func (run *run) renderAt(ctx context.Context, commit string) (renderEntry, error) {
 	req := target.RenderRequest(run.app, commit, run.r.Cluster)
 	spec := specKey(req)
 	app := run.instance()
 	if e, ok := run.r.renders.get(app, commit, spec); ok {
-		return e.objects, e.sourceType, e.err
+		return e, e.err
 	}
 	if prev, ok := run.r.renders.previous(app, spec); ok && prev.err == nil && !usesRevision(run.source) {
 		if unaffected, err := run.unaffected(ctx, prev, commit); err == nil && unaffected {
 			prev.commit = commit
 			run.r.renders.put(app, prev)
-			return prev.objects, prev.sourceType, nil
+			return prev, nil
 		}
 	}
 	dir, err := run.r.Source.Checkout(ctx, run.source.RepoURL, commit)
 	if err != nil {
-		return nil, "", err
+		return renderEntry{}, err
 	}
 	req.Root = dir
 	res, err := run.r.Render(ctx, req)
@@ -101,7 +118,7 @@ func (run *run) renderAt(ctx context.Context, commit string) ([]*unstructured.Un
 		e.objects, e.sourceType, e.files = res.Objects, res.Type, res.Files
 	}
 	run.r.renders.put(app, e)
-	return e.objects, e.sourceType, e.err
+	return e, e.err
 }
 
 // unaffected reports whether the change from prev's commit to commit leaves
@@ -164,7 +181,11 @@ type renderEntry struct {
 	sourceType   string
 	// files are the repository files the render read.
 	files []string
-	err   error
+	// prepared are objects ready to apply, and Prepare's warnings; nil
+	// until the first reconcile that uses the render prepares them.
+	prepared []*unstructured.Unstructured
+	warnings []string
+	err      error
 }
 
 // renderCache keeps each Application's last render. Its size is bounded by

@@ -12,7 +12,6 @@ import (
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/apply"
-	"github.com/tether-gitops/tether/internal/target"
 )
 
 // sync runs the operation the user asked for, or an automated sync when the
@@ -162,11 +161,7 @@ func (run *run) operationTargets(ctx context.Context, sop *appv1.SyncOperation) 
 			return nil, err
 		}
 		if commit != run.commit {
-			objs, _, err := run.renderAt(ctx, commit)
-			if err != nil {
-				return nil, err
-			}
-			desired, _, err := target.Prepare(objs, run.app, run.instance(), run.r.Live)
+			desired, _, _, err := run.desiredAt(ctx, commit)
 			if err != nil {
 				return nil, err
 			}
