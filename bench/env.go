@@ -43,6 +43,9 @@ type env struct {
 
 	controller *controllerProc
 	cleanup    []func()
+	// profiler, when set, profiles the cold syncs and the idle window.
+	profiler       *profiler
+	profileSeconds int
 }
 
 func newEnv(ctx context.Context, dir, tether string, log io.Writer) (*env, error) {
@@ -136,6 +139,8 @@ type controllerProc struct {
 	metrics string
 	webhook string
 	logFile string
+	// pprof is the controller's profiling endpoint, when profiling.
+	pprof string
 }
 
 func (e *env) startController(extra ...string) error {
@@ -160,6 +165,15 @@ func (e *env) startController(extra ...string) error {
 		"--leader-elect=false", "--health-addr", "0", "--metrics-addr", "127.0.0.1:" + strconv.Itoa(metricsPort),
 		"--webhook-addr", "127.0.0.1:" + strconv.Itoa(webhookPort),
 		"--repo-cache-dir", e.repoCacheDir(), "--log-format", "json"}, extra...)
+	pprof := ""
+	if e.profiler != nil {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		pprof = "http://127.0.0.1:" + strconv.Itoa(port)
+		args = append(args, "--pprof-addr", "127.0.0.1:"+strconv.Itoa(port))
+	}
 	cmd := exec.Command(e.tether, args...)
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -167,7 +181,7 @@ func (e *env) startController(extra ...string) error {
 		return fmt.Errorf("start controller: %w", err)
 	}
 	e.controller = &controllerProc{cmd: cmd, metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort),
-		webhook: fmt.Sprintf("http://127.0.0.1:%d/api/webhook", webhookPort), logFile: logFile}
+		webhook: fmt.Sprintf("http://127.0.0.1:%d/api/webhook", webhookPort), logFile: logFile, pprof: pprof}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if _, err := e.controller.scrape(); err == nil {

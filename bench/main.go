@@ -25,6 +25,8 @@ type config struct {
 	idle                  time.Duration
 	tether, out           string
 	scenarios             string
+	profile               string
+	profileSeconds        int
 }
 
 func main() {
@@ -37,6 +39,8 @@ func main() {
 	flag.StringVar(&c.tether, "tether", "bin/tether", "the tether binary under test")
 	flag.StringVar(&c.out, "o", "", "write the Markdown report here (default stdout)")
 	flag.StringVar(&c.scenarios, "scenarios", "cold,idle,monorepo,push,drift,helm", "scenarios to run, in order")
+	flag.StringVar(&c.profile, "profile", "", "write CPU profiles of the API server and the controller (cold sync) and the API server's requests (idle) to this folder")
+	flag.IntVar(&c.profileSeconds, "profile-seconds", 20, "length of the CPU profiles taken from the start of a cold sync")
 	flag.Parse()
 	if err := run(context.Background(), c, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -61,6 +65,13 @@ func run(ctx context.Context, c config, log io.Writer) error {
 		return err
 	}
 	defer e.close()
+	if c.profile != "" {
+		if err := os.MkdirAll(c.profile, 0o755); err != nil {
+			return err
+		}
+		e.profiler = &profiler{dir: c.profile, e: e}
+		e.profileSeconds = c.profileSeconds
+	}
 	r := &report{}
 	r.header(c)
 	for _, s := range strings.Split(c.scenarios, ",") {

@@ -210,6 +210,8 @@ func (e *env) coldSync(ctx context.Context, prefix string, n int, helm bool) (co
 	cpu0 := e.controller.cpu()
 	m0, _ := e.controller.scrape()
 	start := time.Now()
+	profiled := e.profiler.cpu(ctx, prefix, e.profileSeconds)
+	defer profiled()
 	if err := e.createApps(ctx, apps); err != nil {
 		return coldResult{}, err
 	}
@@ -280,6 +282,9 @@ func (e *env) idle(ctx context.Context, window time.Duration) (idleResult, error
 	if err != nil {
 		return idleResult{}, err
 	}
+	a0 := e.profiler.requests(ctx)
+	profiled := e.profiler.cpu(ctx, "idle", int(window.Seconds()))
+	defer profiled()
 	select {
 	case <-time.After(window):
 	case <-ctx.Done():
@@ -289,6 +294,7 @@ func (e *env) idle(ctx context.Context, window time.Duration) (idleResult, error
 	if err != nil {
 		return idleResult{}, err
 	}
+	e.profiler.writeRequests("idle-requests.txt", a0, e.profiler.requests(ctx), window)
 	res := idleResult{window: window}
 	res.cpuPerMinute = time.Duration(float64(e.controller.cpu()-cpu0) / window.Minutes())
 	res.rss, _ = e.controller.memory()

@@ -2,6 +2,7 @@ package controller_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -43,6 +44,8 @@ func TestIdleReconcileWritesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	appPath := "/apis/argoproj.io/v1alpha1/namespaces/" + argocd + "/applications/" + name
+	gets := controllerRequests.count(http.MethodGet, appPath)
 
 	// A change to a managed object that Git does not care about triggers a
 	// reconcile through the watch, which finds nothing to do.
@@ -59,6 +62,10 @@ func TestIdleReconcileWritesNothing(t *testing.T) {
 	}
 	if got := counter(t, "tether_application_status_writes_total"); got != writes {
 		t.Errorf("status writes went from %v to %v", writes, got)
+	}
+	// Applications come from the watch cache, never from a GET.
+	if got := controllerRequests.count(http.MethodGet, appPath); got != gets {
+		t.Errorf("the reconcile read the Application from the API server: %d GETs of %s", got-gets, appPath)
 	}
 	if after.ResourceVersion != app.ResourceVersion {
 		t.Errorf("the Application was written: resourceVersion %s → %s", app.ResourceVersion, after.ResourceVersion)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
@@ -68,6 +70,10 @@ type Reconciler struct {
 	Options
 
 	metrics *metrics
+	// written maps an Application to the resourceVersion that its last
+	// status write replaced: while the cache still shows that version, the
+	// write is not seen yet and a reconcile would act on stale status.
+	written sync.Map
 	renders *renderCache
 	changes *changeCache
 	heals   *healTracker
@@ -102,7 +108,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		reader = r.Client
 	}
 	if err := reader.Get(ctx, req.NamespacedName, u); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.written.Delete(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if r.behind(req.NamespacedName, u.GetResourceVersion()) {
+		return ctrl.Result{RequeueAfter: staleRetry}, nil
 	}
 	app := &appv1.Application{}
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.UnstructuredContent(), app); err != nil {
@@ -119,6 +131,24 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	return ctrl.Result{RequeueAfter: run.requeueAfter(r)}, run.transient
 }
+
+// behind reports whether the cached Application, at resourceVersion rv,
+// does not show this controller's last status write yet.
+func (r *Reconciler) behind(key client.ObjectKey, rv string) bool {
+	replaced, ok := r.written.Load(key)
+	if !ok {
+		return false
+	}
+	if replaced == rv {
+		return true
+	}
+	r.written.Delete(key)
+	return false
+}
+
+// staleRetry is how soon a reconcile that found the cache behind the
+// controller's own write looks again.
+const staleRetry = 20 * time.Millisecond
 
 // requeueAfter is the periodic reconcile delay, or sooner when a heal waits.
 func (run *run) requeueAfter(r *Reconciler) time.Duration {
@@ -153,6 +183,7 @@ func (r *Reconciler) writeStatus(ctx context.Context, run *run) error {
 	if err := r.Client.Patch(ctx, app, patch); err != nil {
 		return fmt.Errorf("write status of application %s: %w", app.Name, err)
 	}
+	r.written.Store(client.ObjectKeyFromObject(app), orig.ResourceVersion)
 	r.metrics.statusWrites.Inc()
 	return nil
 }

@@ -42,6 +42,10 @@ func (t Triggers) App(instance, ns string) {
 // workers in parallel.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, triggers Triggers, workers int) error {
 	r.Init(crmetrics.Registry)
+	if r.Reader == nil {
+		// The client would send unstructured reads to the API server.
+		r.Reader = mgr.GetCache()
+	}
 	app := &unstructured.Unstructured{}
 	app.SetGroupVersionKind(appv1.GroupVersion.WithKind("Application"))
 	return ctrl.NewControllerManagedBy(mgr).
