@@ -45,7 +45,7 @@ func TestIdleReconcileWritesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	appPath := "/apis/argoproj.io/v1alpha1/namespaces/" + argocd + "/applications/" + name
-	gets := controllerRequests.count(http.MethodGet, appPath)
+	gets := controllerRequests.Count(http.MethodGet, appPath)
 
 	// A change to a managed object that Git does not care about triggers a
 	// reconcile through the watch, which finds nothing to do.
@@ -64,7 +64,7 @@ func TestIdleReconcileWritesNothing(t *testing.T) {
 		t.Errorf("status writes went from %v to %v", writes, got)
 	}
 	// Applications come from the watch cache, never from a GET.
-	if got := controllerRequests.count(http.MethodGet, appPath); got != gets {
+	if got := controllerRequests.Count(http.MethodGet, appPath); got != gets {
 		t.Errorf("the reconcile read the Application from the API server: %d GETs of %s", got-gets, appPath)
 	}
 	if after.ResourceVersion != app.ResourceVersion {

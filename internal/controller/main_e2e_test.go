@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,12 +18,10 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"sigs.k8s.io/yaml"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
-	"github.com/tether-gitops/tether/internal/controller"
 	"github.com/tether-gitops/tether/internal/controller/controllertest"
 	"github.com/tether-gitops/tether/internal/devcluster/clustertest"
 	"github.com/tether-gitops/tether/internal/install"
@@ -39,34 +35,8 @@ var (
 	// webhookURL is where the in-process controller takes push webhooks.
 	webhookURL string
 	// controllerRequests counts the in-process controller's API requests.
-	controllerRequests = &requestCounter{counts: map[string]int{}}
+	controllerRequests *controllertest.Requests
 )
-
-// requestCounter counts API requests by method and path.
-type requestCounter struct {
-	mu     sync.Mutex
-	counts map[string]int
-}
-
-func (c *requestCounter) wrap(next http.RoundTripper) http.RoundTripper {
-	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
-		c.mu.Lock()
-		c.counts[req.Method+" "+req.URL.Path]++
-		c.mu.Unlock()
-		return next.RoundTrip(req)
-	})
-}
-
-// count returns how many requests of method went to path.
-func (c *requestCounter) count(method, path string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.counts[method+" "+path]
-}
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 var appsGVR = appv1.GroupVersion.WithResource("applications")
 
@@ -100,14 +70,12 @@ func newInstaller(t *testing.T) *install.Installer {
 // startController runs the controller in this process for the whole
 // package, as `tether controller` would.
 func startController(c *clustertest.Cluster) error {
-	ctrl, err := controllertest.Start(c, "e2e", func(o *controller.Options) {
-		o.Config = rest.CopyConfig(o.Config)
-		o.Config.Wrap(controllerRequests.wrap)
-	})
+	ctrl, err := controllertest.Start(c, "e2e", nil)
 	if err != nil {
 		return err
 	}
 	webhookURL = ctrl.WebhookURL
+	controllerRequests = ctrl.Requests
 	return nil
 }
 

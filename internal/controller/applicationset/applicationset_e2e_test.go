@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -39,6 +40,7 @@ func TestUserApplicationSet(t *testing.T) {
 		"apps/prod/payments/configmap.yaml":  configMap("payments"),
 		"apps/staging/orders/configmap.yaml": configMap("staging-orders"),
 	})
+	reads := cacheReads{}.start()
 	set := createSet(t, parse(t, example(t, repo.URL), ""))
 	waitOwned(t, set.GetUID(), "orders", "payments")
 
@@ -100,6 +102,8 @@ func TestUserApplicationSet(t *testing.T) {
 		return strings.Join(names, ",") == "orders,shipping", nil
 	})
 
+	reads.check(t, set.GetName())
+
 	// The CLI shows it.
 	list := runCLI(t, "appset", "list")
 	if !regexp.MustCompile(`(?m)^microservices +git +sync +2 +UpToDate`).MatchString(list) {
@@ -110,6 +114,31 @@ func TestUserApplicationSet(t *testing.T) {
 		if !strings.Contains(get, want) {
 			t.Errorf("tether appset get lacks %q:\n%s", want, get)
 		}
+	}
+}
+
+// cacheReads checks that the controller read ApplicationSets and
+// Applications from its watch cache, never from the API server.
+type cacheReads map[string]int
+
+const appsPath = "/apis/argoproj.io/v1alpha1/namespaces/" + argocd
+
+func (c cacheReads) start() cacheReads {
+	for _, p := range []string{"/applications", "/applicationsets"} {
+		c[appsPath+p] = requests.Count(http.MethodGet, appsPath+p)
+	}
+	return c
+}
+
+func (c cacheReads) check(t *testing.T, set string) {
+	t.Helper()
+	for path, n := range c {
+		if got := requests.Count(http.MethodGet, path); got != n {
+			t.Errorf("the controller listed %s from the API server %d times", path, got-n)
+		}
+	}
+	if got := requests.Count(http.MethodGet, appsPath+"/applicationsets/"+set); got != 0 {
+		t.Errorf("the controller read ApplicationSet %s from the API server %d times", set, got)
 	}
 }
 

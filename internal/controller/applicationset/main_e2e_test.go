@@ -34,6 +34,9 @@ var (
 	cluster clustertest.Cluster
 	dyn     dynamic.Interface
 
+	// requests counts the in-process controller's API requests.
+	requests *controllertest.Requests
+
 	appsGVR    = appv1.GroupVersion.WithResource("applications")
 	appSetsGVR = appv1.GroupVersion.WithResource("applicationsets")
 )
@@ -59,7 +62,7 @@ func startController(c *clustertest.Cluster) error {
 	if err != nil {
 		return err
 	}
-	_ = ctrl
+	requests = ctrl.Requests
 	return nil
 }
 

@@ -31,6 +31,10 @@ type Options struct {
 // (SetupWithManager does) before the first Reconcile.
 type Reconciler struct {
 	Client client.Client
+	// Reader reads ApplicationSets and Applications, as unstructured
+	// objects: the manager's cache (the client would send unstructured
+	// reads to the API server). Nil means Client.
+	Reader client.Reader
 	// Applier applies and deletes Applications; its Manager must be
 	// appset.FieldManager.
 	Applier *apply.Applier
@@ -42,6 +46,13 @@ type Reconciler struct {
 	Revisions *gitsource.RevisionCache
 	Recorder  events.EventRecorder
 	Options
+}
+
+func (r *Reconciler) reader() client.Reader {
+	if r.Reader == nil {
+		return r.Client
+	}
+	return r.Reader
 }
 
 // Init prepares the defaults.
@@ -58,7 +69,7 @@ var appSetGVK = appv1.GroupVersion.WithKind("ApplicationSet")
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	set := &unstructured.Unstructured{}
 	set.SetGroupVersionKind(appSetGVK)
-	if err := r.Client.Get(ctx, req.NamespacedName, set); err != nil {
+	if err := r.reader().Get(ctx, req.NamespacedName, set); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if set.GetDeletionTimestamp() != nil {

@@ -114,7 +114,7 @@ func (run *run) failGeneration(err error) {
 func (run *run) listLive(ctx context.Context) bool {
 	list := &unstructured.UnstructuredList{}
 	list.SetGroupVersionKind(appv1.GroupVersion.WithKind("ApplicationList"))
-	if err := run.r.Client.List(ctx, list, client.InNamespace(run.set.GetNamespace())); err != nil {
+	if err := run.r.reader().List(ctx, list, client.InNamespace(run.set.GetNamespace())); err != nil {
 		run.transient = fmt.Errorf("list applications: %w", err)
 		return false
 	}

@@ -26,6 +26,9 @@ import (
 // changes.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 	r.Init()
+	if r.Reader == nil {
+		r.Reader = mgr.GetCache()
+	}
 	set := &unstructured.Unstructured{}
 	set.SetGroupVersionKind(appSetGVK)
 	app := &unstructured.Unstructured{}
@@ -77,7 +80,7 @@ func isClusterSecret() predicate.Predicate {
 func (r *Reconciler) allSets(ctx context.Context, _ client.Object) []reconcile.Request {
 	list := &unstructured.UnstructuredList{}
 	list.SetGroupVersionKind(appv1.GroupVersion.WithKind("ApplicationSetList"))
-	if err := r.Client.List(ctx, list, client.InNamespace(r.Namespace)); err != nil {
+	if err := r.reader().List(ctx, list, client.InNamespace(r.Namespace)); err != nil {
 		return nil
 	}
 	out := make([]reconcile.Request, 0, len(list.Items))

@@ -8,13 +8,16 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 
 	"github.com/tether-gitops/tether/internal/controller"
@@ -48,7 +51,43 @@ type Controller struct {
 	WebhookURL string
 	// Logs is the file the controller logs to.
 	Logs string
+	// Requests counts the controller's API requests.
+	Requests *Requests
 }
+
+// Requests counts API requests by verb and path: GET, LIST (a GET that is
+// not a watch of a collection), WATCH, POST, PATCH, ...
+type Requests struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func (c *Requests) wrap(next http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		verb := req.Method
+		if verb == http.MethodGet && req.URL.Query().Get("watch") == "true" {
+			verb = "WATCH"
+		}
+		c.mu.Lock()
+		c.counts[verb+" "+req.URL.Path]++
+		c.mu.Unlock()
+		return next.RoundTrip(req)
+	})
+}
+
+// Count returns how many requests of verb went to path, e.g.
+// Count("GET", "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications").
+// A collection's GET is a LIST and counts as "GET" too; watches count as
+// "WATCH".
+func (c *Requests) Count(verb, path string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.counts[verb+" "+path]
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 // Start runs the controller until the test binary exits, with defaults for
 // tests: no leader election, no metrics or health listeners, push webhooks
@@ -57,7 +96,9 @@ type Controller struct {
 // error ends the test binary with exit code 3.
 func Start(c *clustertest.Cluster, name string, edit func(*controller.Options)) (*Controller, error) {
 	opts := controller.DefaultOptions()
-	opts.Config = c.Config
+	requests := &Requests{counts: map[string]int{}}
+	opts.Config = rest.CopyConfig(c.Config)
+	opts.Config.Wrap(requests.wrap)
 	opts.Namespace = Namespace
 	opts.LeaderElection = false
 	opts.MetricsAddr, opts.HealthAddr = "0", "0"
@@ -84,5 +125,5 @@ func Start(c *clustertest.Cluster, name string, edit func(*controller.Options)) 
 			os.Exit(3)
 		}
 	}()
-	return &Controller{WebhookURL: "http://" + opts.WebhookAddr + "/api/webhook", Logs: logs.Name()}, nil
+	return &Controller{WebhookURL: "http://" + opts.WebhookAddr + "/api/webhook", Logs: logs.Name(), Requests: requests}, nil
 }
