@@ -16,6 +16,7 @@ import (
 	"github.com/go-logr/logr"
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
@@ -176,7 +177,8 @@ func newManager(cfg *rest.Config, opts Options, log logr.Logger) (manager.Manage
 		Cache: cache.Options{
 			DefaultNamespaces: map[string]cache.Config{opts.Namespace: {}},
 			ByObject: map[client.Object]cache.ByObject{
-				&corev1.Secret{}: {Label: secretSelector},
+				&corev1.Secret{}:    {Label: secretSelector},
+				cachedApplication(): {Transform: trimApplication},
 			},
 		},
 		Metrics:                       metricsserver.Options{BindAddress: opts.MetricsAddr},
@@ -202,6 +204,45 @@ func newManager(cfg *rest.Config, opts Options, log logr.Logger) (manager.Manage
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// cachedApplication is the Application as the controllers read it:
+// unstructured, so that fields the types lack are seen.
+func cachedApplication() client.Object {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(appv1.GroupVersion.WithKind("Application"))
+	return u
+}
+
+// trimApplication keeps in the cache only the managed fields that a
+// controller reads: the ApplicationSet controller's own, which tell which
+// fields its template manages. The rest, mostly this controller's status
+// writes, is the largest part of a synced Application's metadata.
+func trimApplication(obj any) (any, error) {
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		return obj, nil
+	}
+	meta, ok := u.Object["metadata"].(map[string]any)
+	if !ok {
+		return obj, nil
+	}
+	entries, ok := meta["managedFields"].([]any)
+	if !ok {
+		return obj, nil
+	}
+	var kept []any
+	for _, e := range entries {
+		if m, ok := e.(map[string]any); ok && m["manager"] == appset.FieldManager {
+			kept = append(kept, e)
+		}
+	}
+	if len(kept) == 0 {
+		delete(meta, "managedFields")
+	} else {
+		meta["managedFields"] = kept
+	}
+	return u, nil
+}
 
 // secretTypeLabel marks Argo CD's repository, repo-creds and cluster Secrets.
 const secretTypeLabel = "argocd.argoproj.io/secret-type"
