@@ -15,7 +15,7 @@ TEST_FLAGS   ?=
 
 .PHONY: all build binaries deps test unit fmt fmt-check vet demo bench clean
 # Benchmark sizes; see bench/main.go for every flag.
-BENCH_FLAGS ?= -apps 1000 -helm-apps 200 -tries 20 -idle 2m
+BENCH_FLAGS ?= -apps 1000 -helm-apps 1000 -tries 20 -idle 2m
 
 all: build
 

@@ -32,7 +32,7 @@ type config struct {
 func main() {
 	var c config
 	flag.IntVar(&c.apps, "apps", 1000, "Applications of one ConfigMap each for the cold sync, idle and monorepo scenarios")
-	flag.IntVar(&c.helmApps, "helm-apps", 200, "Applications of the web chart for the Helm scenario")
+	flag.IntVar(&c.helmApps, "helm-apps", 1000, "Applications of the web chart (a Deployment, a Service and a ConfigMap) for the Helm scenario")
 	flag.IntVar(&c.tries, "tries", 20, "tries of the drift and push scenarios")
 	flag.IntVar(&c.pollTries, "poll-tries", 3, "tries of the push scenario without webhook (each waits for the periodic reconcile)")
 	flag.DurationVar(&c.idle, "idle", 2*time.Minute, "window of the idle measurement")
@@ -119,7 +119,7 @@ func runScenario(ctx context.Context, e *env, c config, s string, r *report) err
 		if err != nil {
 			return err
 		}
-		r.cold("Helm at scale: the web chart (Deployment and Service) per Application", res)
+		r.cold("Helm at scale: the web chart (a Deployment with 2 replicas, a Service, a ConfigMap) per Application", res)
 	case "idle":
 		res, err := e.idle(ctx, c.idle)
 		if err != nil {

@@ -47,6 +47,18 @@ func appManifest(name, repoURL, path, ns string, helm bool) *unstructured.Unstru
 	}}
 }
 
+// helmConfigMap is the ConfigMap template added to the web chart for the
+// Helm scenario.
+const helmConfigMap = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-settings
+  labels:
+    app.kubernetes.io/instance: {{ .Release.Name }}
+data:
+  image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+`
+
 func configMapYAML(name, value string) string {
 	return fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  value: %q\n", name, value)
 }
@@ -180,6 +192,8 @@ func (e *env) coldSync(ctx context.Context, prefix string, n int, helm bool) (co
 		for path, content := range webChart() {
 			files[path] = content
 		}
+		// The issue's chart: a Deployment, a Service and a ConfigMap.
+		files["charts/web/templates/configmap.yaml"] = helmConfigMap
 	} else {
 		for i := range n {
 			files[fmt.Sprintf("apps/app-%05d/cm.yaml", i)] = configMapYAML(fmt.Sprintf("%s-cm-%05d", prefix, i), "1")

@@ -45,6 +45,10 @@ type Cache struct {
 	mu        sync.Mutex
 	informers map[schema.GroupVersionKind]*kindInformer
 	stop      <-chan struct{}
+
+	// written maps the UID of an object this controller wrote to the
+	// resourceVersion its write returned (see Expect).
+	written sync.Map
 }
 
 type kindInformer struct {
@@ -117,24 +121,46 @@ func (c *Cache) informerFor(gvk schema.GroupVersionKind) (*kindInformer, error) 
 	return inf, nil
 }
 
+// Expect records obj as returned by the controller's own write: the watch
+// event that brings this very version is not reported, since the writer
+// knew the state it carries before the event came. Later versions are.
+func (c *Cache) Expect(obj *unstructured.Unstructured) {
+	if obj == nil || obj.GetUID() == "" || obj.GetResourceVersion() == "" {
+		return
+	}
+	c.written.Store(obj.GetUID(), obj.GetResourceVersion())
+}
+
+// own reports whether u is the version of the controller's last write of
+// it, and forgets that write either way: an event for another version
+// means the write's own event went by before Expect.
+func (c *Cache) own(u *unstructured.Unstructured) bool {
+	rv, ok := c.written.LoadAndDelete(u.GetUID())
+	return ok && rv == u.GetResourceVersion()
+}
+
 func (c *Cache) handler() cache.ResourceEventHandler {
-	notify := func(obj any) {
-		if c.onEvent == nil {
-			return
-		}
+	notify := func(obj any, write bool) {
 		if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 			obj = tomb.Obj
 		}
-		if u, ok := obj.(*unstructured.Unstructured); ok {
-			if app := AppOf(u); app != "" {
-				c.onEvent(app)
-			}
+		u, ok := obj.(*unstructured.Unstructured)
+		if !ok {
+			return
+		}
+		if !write {
+			c.written.Delete(u.GetUID())
+		} else if c.own(u) {
+			return
+		}
+		if app := AppOf(u); app != "" && c.onEvent != nil {
+			c.onEvent(app)
 		}
 	}
 	return cache.ResourceEventHandlerFuncs{
-		AddFunc:    notify,
-		UpdateFunc: func(_, obj any) { notify(obj) },
-		DeleteFunc: notify,
+		AddFunc:    func(obj any) { notify(obj, true) },
+		UpdateFunc: func(_, obj any) { notify(obj, true) },
+		DeleteFunc: func(obj any) { notify(obj, false) },
 	}
 }
 

@@ -32,3 +32,59 @@ func TestTrackingID(t *testing.T) {
 		t.Errorf("TrackingID of a core cluster-scoped object = %q", got)
 	}
 }
+
+func TestOwnWritesAreNotReported(t *testing.T) {
+	obj := func(rv string) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{}
+		u.SetAPIVersion("v1")
+		u.SetKind("ConfigMap")
+		u.SetNamespace("prod")
+		u.SetName("settings")
+		u.SetUID("uid-1")
+		u.SetResourceVersion(rv)
+		u.SetAnnotations(map[string]string{TrackingAnnotation: TrackingID("web", u)})
+		return u
+	}
+	type event struct {
+		kind string // add, update, delete, expect
+		rv   string
+	}
+	tests := []struct {
+		name   string
+		events []event
+		want   int // events reported
+	}{
+		{name: "others' changes", events: []event{{"add", "1"}, {"update", "2"}, {"delete", "2"}}, want: 3},
+		{name: "own create and update", events: []event{{"expect", "1"}, {"add", "1"}, {"expect", "2"}, {"update", "2"}}, want: 0},
+		{name: "a change after the own write", events: []event{{"expect", "1"}, {"add", "1"}, {"update", "2"}}, want: 1},
+		{name: "own write's event came before Expect", events: []event{{"update", "2"}, {"expect", "2"}, {"update", "3"}}, want: 2},
+		{name: "deletes are always reported", events: []event{{"expect", "2"}, {"delete", "2"}}, want: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := 0
+			c := NewCache(nil, nil, func(app string) {
+				if app != "web" {
+					t.Errorf("reported app %q", app)
+				}
+				got++
+			})
+			h := c.handler()
+			for _, e := range tt.events {
+				switch e.kind {
+				case "expect":
+					c.Expect(obj(e.rv))
+				case "add":
+					h.OnAdd(obj(e.rv), false)
+				case "update":
+					h.OnUpdate(obj("0"), obj(e.rv))
+				case "delete":
+					h.OnDelete(obj(e.rv))
+				}
+			}
+			if got != tt.want {
+				t.Errorf("reported %d events, want %d", got, tt.want)
+			}
+		})
+	}
+}

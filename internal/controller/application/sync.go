@@ -230,6 +230,8 @@ func (run *run) applyAll(ctx context.Context, objs []*unstructured.Unstructured,
 			res.Status, res.Message = appv1.ResultCodeSynced, configuredMessage(run.live[keyOf(obj)], sop.DryRun)
 			if !sop.DryRun {
 				run.live[keyOf(obj)] = out
+				// This reconcile knows what the apply's watch event will say.
+				run.r.Live.Expect(out)
 			}
 		}
 		results = append(results, res)
