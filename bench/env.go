@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -46,6 +47,8 @@ type env struct {
 	// profiler, when set, profiles the cold syncs and the idle window.
 	profiler       *profiler
 	profileSeconds int
+	// controllerFlags are passed to every controller started.
+	controllerFlags []string
 }
 
 func newEnv(ctx context.Context, dir, tether string, log io.Writer) (*env, error) {
@@ -164,7 +167,7 @@ func (e *env) startController(extra ...string) error {
 	args := append([]string{"controller", "--kubeconfig", e.cluster.Kubeconfig, "--namespace", "argocd",
 		"--leader-elect=false", "--health-addr", "0", "--metrics-addr", "127.0.0.1:" + strconv.Itoa(metricsPort),
 		"--webhook-addr", "127.0.0.1:" + strconv.Itoa(webhookPort),
-		"--repo-cache-dir", e.repoCacheDir(), "--log-format", "json"}, extra...)
+		"--repo-cache-dir", e.repoCacheDir(), "--log-format", "json"}, slices.Concat(e.controllerFlags, extra)...)
 	pprof := ""
 	if e.profiler != nil {
 		port, err := freePort()

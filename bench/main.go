@@ -27,6 +27,7 @@ type config struct {
 	scenarios             string
 	profile               string
 	profileSeconds        int
+	controllerFlags       string
 }
 
 func main() {
@@ -41,6 +42,7 @@ func main() {
 	flag.StringVar(&c.scenarios, "scenarios", "cold,idle,monorepo,push,drift,helm", "scenarios to run, in order")
 	flag.StringVar(&c.profile, "profile", "", "write CPU profiles of the API server and the controller (cold sync) and the API server's requests (idle) to this folder")
 	flag.IntVar(&c.profileSeconds, "profile-seconds", 20, "length of the CPU profiles taken from the start of a cold sync")
+	flag.StringVar(&c.controllerFlags, "controller-flags", "", "extra flags for `tether controller`, space-separated (e.g. \"--workers=100\")")
 	flag.Parse()
 	if err := run(context.Background(), c, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -72,6 +74,7 @@ func run(ctx context.Context, c config, log io.Writer) error {
 		e.profiler = &profiler{dir: c.profile, e: e}
 		e.profileSeconds = c.profileSeconds
 	}
+	e.controllerFlags = strings.Fields(c.controllerFlags)
 	r := &report{}
 	r.header(c)
 	for _, s := range strings.Split(c.scenarios, ",") {
@@ -165,7 +168,11 @@ func (r *report) header(c config) {
 	fmt.Fprintf(r, "## Run of %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(r, "- machine: %d cores, %s memory, %s\n", runtime.NumCPU(), memTotal(), cpuModel())
 	fmt.Fprintf(r, "- commit: %s\n", strings.TrimSpace(string(commit)))
-	fmt.Fprintf(r, "- command: `go run ./bench -apps %d -helm-apps %d -tries %d -poll-tries %d -idle %s -scenarios %s`\n\n", c.apps, c.helmApps, c.tries, c.pollTries, c.idle, c.scenarios)
+	flags := ""
+	if c.controllerFlags != "" {
+		flags = fmt.Sprintf(" -controller-flags %q", c.controllerFlags)
+	}
+	fmt.Fprintf(r, "- command: `go run ./bench -apps %d -helm-apps %d -tries %d -poll-tries %d -idle %s -scenarios %s%s`\n\n", c.apps, c.helmApps, c.tries, c.pollTries, c.idle, c.scenarios, flags)
 }
 
 func (r *report) cold(title string, res coldResult) {
