@@ -42,10 +42,12 @@ func TestLeaderElection(t *testing.T) {
 	waitConfigMap(t, dest, "b")
 }
 
-// startReplica runs another controller, for Applications in home, until
-// the test ends or the returned func is called.
+// startReplica runs another controller, for Applications in home (where
+// it creates the project "default"), until the test ends or the returned
+// func is called.
 func startReplica(t *testing.T, home, id string, edit ...func(*controller.Options)) context.CancelFunc {
 	t.Helper()
+	defaultProject(t, home)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	opts := controller.DefaultOptions()

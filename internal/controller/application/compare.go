@@ -36,7 +36,11 @@ func (run *run) compare(ctx context.Context) bool {
 	}
 	run.prune = run.prune[:0]
 	for _, obj := range run.r.Live.Owned(run.instance()) {
-		if !desiredKeys[keyOf(obj)] {
+		if desiredKeys[keyOf(obj)] {
+			continue
+		}
+		// Objects the project does not permit are neither shown nor pruned.
+		if ok, _ := run.permitted(obj); ok {
 			run.prune = append(run.prune, obj)
 		}
 	}

@@ -14,6 +14,14 @@ type conditionSet map[appv1.ApplicationConditionType]string
 
 func (c conditionSet) set(t appv1.ApplicationConditionType, message string) { c[t] = message }
 
+// add appends message to the condition of type t, if one is set already.
+func (c conditionSet) add(t appv1.ApplicationConditionType, message string) {
+	if prev, ok := c[t]; ok {
+		message = prev + "; " + message
+	}
+	c[t] = message
+}
+
 // list returns the conditions sorted by type, keeping the transition time of
 // those whose message did not change since prev.
 func (c conditionSet) list(prev []appv1.ApplicationCondition, now time.Time) []appv1.ApplicationCondition {

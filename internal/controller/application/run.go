@@ -22,6 +22,8 @@ type run struct {
 
 	conditions conditionSet
 	source     appv1.ApplicationSource
+	// project is the Application's AppProject, once checkProject passed.
+	project *appv1.AppProject
 	// commit is the resolved revision compared against.
 	commit string
 	// rendered holds what Git says, ready to apply (namespaced, tracked).
@@ -73,6 +75,7 @@ func (run *run) execute(ctx context.Context) {
 	steps := []step{
 		{"refresh", run.refresh},
 		{"check spec", run.checkSpec},
+		{"check project", run.checkProject},
 		{"resolve revision", run.resolve},
 		{"render", run.render},
 		{"compare", run.compare},

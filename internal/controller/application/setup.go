@@ -1,6 +1,7 @@
 package application
 
 import (
+	"context"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -8,14 +9,17 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/project"
 )
 
 // Triggers carries requests to reconcile an Application from outside the
@@ -52,8 +56,31 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, triggers Triggers, worke
 		Named("application").
 		For(app, builder.WithPredicates(ignoreStatusOnly())).
 		WatchesRawSource(source.Channel(triggers, &handler.EnqueueRequestForObject{})).
+		Watches(&appv1.AppProject{}, handler.EnqueueRequestsFromMapFunc(r.appsOfProject)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Complete(r)
+}
+
+// appsOfProject lists the Applications of a changed AppProject, so that a
+// project's new rules apply at once.
+func (r *Reconciler) appsOfProject(ctx context.Context, obj client.Object) []reconcile.Request {
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(appv1.GroupVersion.WithKind("ApplicationList"))
+	if err := r.Reader.List(ctx, list); err != nil {
+		return nil
+	}
+	var out []reconcile.Request
+	for i := range list.Items {
+		app := &list.Items[i]
+		name, _, _ := unstructured.NestedString(app.Object, "spec", "project")
+		if name == "" {
+			name = project.DefaultName
+		}
+		if name == obj.GetName() {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(app)})
+		}
+	}
+	return out
 }
 
 // ignoreStatusOnly drops update events that changed only the status, which

@@ -42,11 +42,11 @@ func (run *run) refresh(_ context.Context) bool {
 func (run *run) checkSpec(_ context.Context) bool {
 	spec := run.app.Spec
 	if unknown := unknownFields(run.raw.Object, run.app); len(unknown) > 0 {
-		run.conditions.set(appv1.ApplicationConditionUnsupportedField,
+		run.conditions.add(appv1.ApplicationConditionUnsupportedField,
 			fmt.Sprintf("fields not known to Tether are ignored: %s", strings.Join(unknown, ", ")))
 	}
 	if unsupported := unsupportedFields(&spec); len(unsupported) > 0 {
-		run.conditions.set(appv1.ApplicationConditionUnsupportedField,
+		run.conditions.add(appv1.ApplicationConditionUnsupportedField,
 			fmt.Sprintf("fields not supported yet are ignored: %s", strings.Join(unsupported, ", ")))
 	}
 	if msg := invalidSpec(&spec); msg != "" {

@@ -126,13 +126,23 @@ func (run *run) runOperation(ctx context.Context, op appv1.Operation) {
 	if !op.InitiatedBy.Automated {
 		run.event(corev1.EventTypeNormal, "OperationStarted", "%s to %s started", kind, shortSHA(run.commit))
 	}
-	results, failed := run.applyAll(ctx, desired, sop)
-	if failed == "" {
-		results = append(results, run.pruneAll(ctx, sop)...)
-	}
 	phase, msg := appv1.OperationSucceeded, "successfully synced (all tasks run)"
-	if failed != "" {
-		phase, msg = appv1.OperationFailed, "one or more objects failed to apply: "+failed
+	var createNamespace *unstructured.Unstructured
+	if run.syncOptions(sop).HasOption("CreateNamespace=true") {
+		createNamespace = run.managedNamespace()
+	}
+	var results []*appv1.ResourceResult
+	if invalid := run.invalidTasks(desired, createNamespace); len(invalid) > 0 {
+		// The project forbids part of it: nothing is applied or pruned.
+		results, phase, msg = invalid, appv1.OperationFailed, "one or more synchronization tasks are not valid"
+	} else {
+		var failed string
+		results, failed = run.applyAll(ctx, desired, sop, createNamespace)
+		if failed == "" {
+			results = append(results, run.pruneAll(ctx, sop)...)
+		} else {
+			phase, msg = appv1.OperationFailed, "one or more objects failed to apply: "+failed
+		}
 	}
 	run.finishOperation(state, phase, msg, results)
 	trigger := "manual"
@@ -204,14 +214,13 @@ func (run *run) syncOptions(sop *appv1.SyncOperation) appv1.SyncOptions {
 
 // applyAll applies objs in order, wave by wave, and stops after a wave in
 // which something failed; failed names what failed, "" when nothing did.
-func (run *run) applyAll(ctx context.Context, objs []*unstructured.Unstructured, sop *appv1.SyncOperation) ([]*appv1.ResourceResult, string) {
+func (run *run) applyAll(ctx context.Context, objs []*unstructured.Unstructured, sop *appv1.SyncOperation, createNamespace *unstructured.Unstructured) ([]*appv1.ResourceResult, string) {
 	var results []*appv1.ResourceResult
-	if run.syncOptions(sop).HasOption("CreateNamespace=true") {
-		if res := run.ensureNamespace(ctx, sop.DryRun); res != nil {
-			results = append(results, res)
-			if res.Status == appv1.ResultCodeSyncFailed {
-				return results, res.Message
-			}
+	if createNamespace != nil {
+		res := run.ensureNamespace(ctx, createNamespace, sop.DryRun)
+		results = append(results, res)
+		if res.Status == appv1.ResultCodeSyncFailed {
+			return results, res.Message
 		}
 	}
 	ordered := append([]*unstructured.Unstructured(nil), objs...)
@@ -250,10 +259,9 @@ func configuredMessage(before *unstructured.Unstructured, dryRun bool) string {
 	return msg
 }
 
-// ensureNamespace creates the destination namespace when it is missing, as
-// CreateNamespace=true asks. The namespace is not tracked, so it is never
-// pruned.
-func (run *run) ensureNamespace(ctx context.Context, dryRun bool) *appv1.ResourceResult {
+// managedNamespace is the destination namespace as CreateNamespace=true
+// creates it, or nil when the destination names none.
+func (run *run) managedNamespace() *unstructured.Unstructured {
 	name := run.app.Spec.Destination.Namespace
 	if name == "" {
 		return nil
@@ -266,6 +274,13 @@ func (run *run) ensureNamespace(ctx context.Context, dryRun bool) *appv1.Resourc
 		ns.SetLabels(md.Labels)
 		ns.SetAnnotations(md.Annotations)
 	}
+	return ns
+}
+
+// ensureNamespace creates the destination namespace when it is missing, as
+// CreateNamespace=true asks. The namespace is not tracked, so it is never
+// pruned.
+func (run *run) ensureNamespace(ctx context.Context, ns *unstructured.Unstructured, dryRun bool) *appv1.ResourceResult {
 	res := resourceResult(ns)
 	if _, err := run.r.Applier.Apply(ctx, ns, dryRun); err != nil {
 		res.Status, res.Message = appv1.ResultCodeSyncFailed, fmt.Sprintf("create destination namespace: %v", err)
