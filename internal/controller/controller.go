@@ -260,7 +260,11 @@ func setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		return err
 	}
 	triggers := application.NewTriggers(16384)
-	liveCache := live.NewCache(dyn, mgr.GetRESTMapper(), func(app string) { triggers.App(app, opts.Namespace) })
+	var r *application.Reconciler
+	liveCache := live.NewCache(dyn, mgr.GetRESTMapper(), func(app string) {
+		r.LiveChanged(app)
+		triggers.App(app, opts.Namespace)
+	})
 	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
 		liveCache.Start(ctx)
 		<-ctx.Done()
@@ -271,7 +275,7 @@ func setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	revisions := gitsource.NewRevisionCache(opts.RevisionCacheTTL)
 	store := &gitsource.Store{Dir: opts.RepoCacheDir, Creds: repoCredentials(mgr.GetClient(), opts.Namespace)}
 	renderer := render.NewRenderer()
-	r := &application.Reconciler{
+	r = &application.Reconciler{
 		Client:    mgr.GetClient(),
 		Live:      liveCache,
 		Applier:   &apply.Applier{Dynamic: dyn, Mapper: mgr.GetRESTMapper(), Manager: application.FieldManager},

@@ -10,11 +10,14 @@ import (
 // controller-runtime exports for every controller (queue depth, reconcile
 // counts and latencies).
 type metrics struct {
-	reconciles   prometheus.Counter
-	statusWrites prometheus.Counter
-	renders      *prometheus.CounterVec
-	syncs        *prometheus.CounterVec
-	syncSeconds  prometheus.Histogram
+	reconciles prometheus.Counter
+	// quietReconciles are reconciles that found nothing changed since a
+	// quiet one and stopped early.
+	quietReconciles prometheus.Counter
+	statusWrites    prometheus.Counter
+	renders         *prometheus.CounterVec
+	syncs           *prometheus.CounterVec
+	syncSeconds     prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -22,6 +25,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		reconciles: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tether_application_reconciles_total",
 			Help: "Reconciles of Applications.",
+		}),
+		quietReconciles: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tether_application_quiet_reconciles_total",
+			Help: "Reconciles that stopped early: nothing the last one read had changed (the Application, its live objects, the AppProjects, the commit of its target revision).",
 		}),
 		statusWrites: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tether_application_status_writes_total",
@@ -42,6 +49,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 	}
 	m.reconciles = register(reg, m.reconciles)
+	m.quietReconciles = register(reg, m.quietReconciles)
 	m.statusWrites = register(reg, m.statusWrites)
 	m.renders = register(reg, m.renders)
 	m.syncs = register(reg, m.syncs)

@@ -70,6 +70,7 @@ type Reconciler struct {
 	Options
 
 	metrics *metrics
+	quiet   quietTracker
 	// written maps an Application to the resourceVersion that its last
 	// status write replaced: while the cache still shows that version, the
 	// write is not seen yet and a reconcile would act on stale status.
@@ -116,6 +117,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if r.behind(req.NamespacedName, u.GetResourceVersion()) {
 		return ctrl.Result{RequeueAfter: staleRetry}, nil
 	}
+	in := r.quiet.inputs(instanceName(u.GetNamespace(), u.GetName(), r.Namespace))
+	if u.GetDeletionTimestamp() == nil && r.stillQuiet(ctx, req.NamespacedName, u, in) {
+		r.metrics.quietReconciles.Inc()
+		return ctrl.Result{RequeueAfter: r.periodic()}, nil
+	}
 	app := &appv1.Application{}
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.UnstructuredContent(), app); err != nil {
 		return ctrl.Result{}, fmt.Errorf("decode application %s: %w", req.NamespacedName, err)
@@ -126,9 +132,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	r.metrics.reconciles.Inc()
 	run := newRun(r, app, u)
 	run.execute(ctx)
-	if err := r.writeStatus(ctx, run); err != nil {
+	wrote, err := r.writeStatus(ctx, run)
+	if err != nil {
+		r.quiet.apps.Delete(req.NamespacedName)
 		return ctrl.Result{}, err
 	}
+	r.recordQuiet(req.NamespacedName, run, in, wrote)
 	return ctrl.Result{RequeueAfter: run.requeueAfter(r)}, run.transient
 }
 
@@ -150,12 +159,18 @@ func (r *Reconciler) behind(key client.ObjectKey, rv string) bool {
 // controller's own write looks again.
 const staleRetry = 20 * time.Millisecond
 
-// requeueAfter is the periodic reconcile delay, or sooner when a heal waits.
-func (run *run) requeueAfter(r *Reconciler) time.Duration {
+// periodic is the delay until the next periodic reconcile, jittered.
+func (r *Reconciler) periodic() time.Duration {
 	d := r.ReconcileInterval
 	if r.ReconcileJitter > 0 {
 		d += rand.N(r.ReconcileJitter)
 	}
+	return d
+}
+
+// requeueAfter is the periodic reconcile delay, or sooner when a heal waits.
+func (run *run) requeueAfter(r *Reconciler) time.Duration {
+	d := r.periodic()
 	if run.retryIn > 0 && run.retryIn < d {
 		d = run.retryIn
 	}
@@ -163,14 +178,14 @@ func (run *run) requeueAfter(r *Reconciler) time.Duration {
 }
 
 // writeStatus patches the status (and a cleared operation) only when they
-// changed. It bumps reconciledAt only together with another change, so a
-// reconcile that changed nothing makes no write.
-func (r *Reconciler) writeStatus(ctx context.Context, run *run) error {
+// changed, and reports whether it wrote. It bumps reconciledAt only together
+// with another change, so a reconcile that changed nothing makes no write.
+func (r *Reconciler) writeStatus(ctx context.Context, run *run) (bool, error) {
 	orig, app := run.orig, run.app
 	app.Status.Conditions = run.conditions.list(orig.Status.Conditions, r.now())
 	if equality.Semantic.DeepEqual(orig.Status, app.Status) && equality.Semantic.DeepEqual(orig.Operation, app.Operation) &&
 		equality.Semantic.DeepEqual(orig.Annotations, app.Annotations) {
-		return nil
+		return false, nil
 	}
 	now := metaNow(r.now())
 	app.Status.ReconciledAt = &now
@@ -181,9 +196,9 @@ func (r *Reconciler) writeStatus(ctx context.Context, run *run) error {
 		patch = client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})
 	}
 	if err := r.Client.Patch(ctx, app, patch); err != nil {
-		return fmt.Errorf("write status of application %s: %w", app.Name, err)
+		return false, fmt.Errorf("write status of application %s: %w", app.Name, err)
 	}
 	r.written.Store(client.ObjectKeyFromObject(app), orig.ResourceVersion)
 	r.metrics.statusWrites.Inc()
-	return nil
+	return true, nil
 }

@@ -1,0 +1,113 @@
+package application
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+)
+
+// A quiet Application is one whose last reconcile changed nothing and left
+// nothing to wait for. Its next reconcile can stop early when nothing it
+// read has changed since: the Application (its resourceVersion), its live
+// objects (their watch events), the AppProjects, and the commit its target
+// revision resolves to. That is most periodic reconciles of a steady fleet,
+// which then cost a revision-cache lookup instead of a decode, a compare and
+// a health assessment.
+type quietState struct {
+	resourceVersion string
+	liveGen         uint64
+	projectGen      uint64
+	repoURL         string
+	revision        string
+	commit          string
+}
+
+// inputs are the change counters read at the start of a reconcile: a change
+// during the reconcile then makes the next one do the full work.
+type inputs struct {
+	liveGen, projectGen uint64
+}
+
+// quietTracker remembers quiet Applications and counts changes of what
+// their reconciles read.
+type quietTracker struct {
+	apps       sync.Map // client.ObjectKey → quietState
+	live       sync.Map // instance → *atomic.Uint64
+	projectGen atomic.Uint64
+}
+
+// liveChanged counts a watch event of one of instance's live objects.
+func (q *quietTracker) liveChanged(instance string) {
+	v, _ := q.live.LoadOrStore(instance, new(atomic.Uint64))
+	v.(*atomic.Uint64).Add(1)
+}
+
+func (q *quietTracker) inputs(instance string) inputs {
+	in := inputs{projectGen: q.projectGen.Load()}
+	if v, ok := q.live.Load(instance); ok {
+		in.liveGen = v.(*atomic.Uint64).Load()
+	}
+	return in
+}
+
+// LiveChanged tells the reconciler that a live object of the Application
+// instance changed; the live cache's event handler calls it.
+func (r *Reconciler) LiveChanged(instance string) { r.quiet.liveChanged(instance) }
+
+// stillQuiet reports whether the Application u, quiet at its last reconcile,
+// can skip this one: nothing it read changed, and its target revision still
+// resolves to the same commit.
+func (r *Reconciler) stillQuiet(ctx context.Context, key client.ObjectKey, u *unstructured.Unstructured, in inputs) bool {
+	v, ok := r.quiet.apps.Load(key)
+	if !ok {
+		return false
+	}
+	q := v.(quietState)
+	if q.resourceVersion != u.GetResourceVersion() || q.liveGen != in.liveGen || q.projectGen != in.projectGen {
+		r.quiet.apps.Delete(key)
+		return false
+	}
+	commit, err := r.Revisions.Resolve(ctx, r.Source, q.repoURL, q.revision, time.Time{})
+	if err != nil || commit != q.commit {
+		r.quiet.apps.Delete(key)
+		return false
+	}
+	return true
+}
+
+// recordQuiet remembers the Application after a full reconcile that wrote
+// nothing, if its outcome cannot change with time alone.
+func (r *Reconciler) recordQuiet(key client.ObjectKey, run *run, in inputs, wrote bool) {
+	if wrote || !run.isQuiet() {
+		r.quiet.apps.Delete(key)
+		return
+	}
+	r.quiet.apps.Store(key, quietState{
+		resourceVersion: run.raw.GetResourceVersion(),
+		liveGen:         in.liveGen,
+		projectGen:      in.projectGen,
+		repoURL:         run.source.RepoURL,
+		revision:        run.source.TargetRevision,
+		commit:          run.commit,
+	})
+}
+
+// isQuiet reports whether the reconcile ended in a state that only a change
+// of its inputs can move: resolved and compared, no error to retry, no heal
+// or operation pending, no self-heal conflict (which expires with time), and
+// not Progressing.
+func (run *run) isQuiet() bool {
+	if run.commit == "" || run.transient != nil || run.retryIn > 0 || run.app.Operation != nil {
+		return false
+	}
+	if _, ok := run.conditions[appv1.ApplicationConditionSelfHealConflict]; ok {
+		return false
+	}
+	return run.app.Status.Health.Status != appv1.HealthStatusProgressing
+}
