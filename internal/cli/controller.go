@@ -46,6 +46,7 @@ probes (/healthz, /readyz) on --health-addr.`,
 	f.Float32Var(&opts.KubeQPS, "kube-qps", opts.KubeQPS, "queries per second to the Kubernetes API")
 	f.IntVar(&opts.KubeBurst, "kube-burst", opts.KubeBurst, "burst of queries to the Kubernetes API")
 	f.StringVar(&opts.RepoCacheDir, "repo-cache-dir", opts.RepoCacheDir, "where Git repositories are cached")
+	f.DurationVar(&opts.CheckoutRetention, "checkout-retention", opts.CheckoutRetention, "how long a checkout of a commit no Application uses is kept in the cache; 0 keeps them all")
 	f.StringVar(&opts.MetricsAddr, "metrics-addr", opts.MetricsAddr, "Prometheus metrics address; 0 disables")
 	f.StringVar(&opts.HealthAddr, "health-addr", opts.HealthAddr, "health probe address; 0 disables")
 	f.StringVar(&opts.WebhookAddr, "webhook-addr", opts.WebhookAddr, "Git push webhook address (path /api/webhook, secrets in Secret argocd-secret); 0 disables")

@@ -59,7 +59,10 @@ type Options struct {
 	KubeQPS                            float32
 	KubeBurst                          int
 	RepoCacheDir                       string
-	MetricsAddr, HealthAddr            string
+	// CheckoutRetention is how long an unused checkout is kept; 0 keeps
+	// them all.
+	CheckoutRetention       time.Duration
+	MetricsAddr, HealthAddr string
 	// WebhookAddr serves Git push webhooks at /api/webhook; "" or "0"
 	// disables them.
 	WebhookAddr string
@@ -91,6 +94,7 @@ func DefaultOptions() Options {
 		KubeQPS:           2000,
 		KubeBurst:         4000,
 		RepoCacheDir:      cacheDir,
+		CheckoutRetention: 10 * time.Minute,
 		MetricsAddr:       ":8080",
 		HealthAddr:        ":8081",
 		WebhookAddr:       ":8082",
@@ -274,6 +278,9 @@ func setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	}
 	revisions := gitsource.NewRevisionCache(opts.RevisionCacheTTL)
 	store := &gitsource.Store{Dir: opts.RepoCacheDir, Creds: repoCredentials(mgr.GetClient(), opts.Namespace)}
+	if err := mgr.Add(pruneCheckouts(store, opts.CheckoutRetention, mgr.GetLogger())); err != nil {
+		return err
+	}
 	renderer := render.NewRenderer()
 	r = &application.Reconciler{
 		Client:    mgr.GetClient(),
@@ -307,6 +314,31 @@ func setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		Options:   applicationset.Options{Namespace: opts.Namespace},
 	}
 	return sets.SetupWithManager(mgr, opts.Workers)
+}
+
+// pruneCheckouts deletes checkouts unused for retention, every half of it,
+// so that the repository cache does not grow with every commit.
+func pruneCheckouts(store *gitsource.Store, retention time.Duration, log logr.Logger) manager.Runnable {
+	return manager.RunnableFunc(func(ctx context.Context) error {
+		if retention <= 0 {
+			return nil
+		}
+		tick := time.NewTicker(retention / 2)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-tick.C:
+				n, err := store.PruneCheckouts(ctx, retention)
+				if err != nil {
+					log.Error(err, "prune checkouts")
+				} else if n > 0 {
+					log.V(1).Info("pruned checkouts", "count", n)
+				}
+			}
+		}
+	})
 }
 
 // repoCredentials finds credentials in Argo CD's repository Secrets.

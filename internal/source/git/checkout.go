@@ -38,7 +38,7 @@ func (s *Store) Checkout(ctx context.Context, repoURL, commit string) (string, e
 	}
 	commit = strings.ToLower(commit)
 	dir := filepath.Join(r.checkoutDir, commit)
-	if isDir(dir) {
+	if r.touch(commit, dir, s.clock()) {
 		return dir, nil
 	}
 	if err := s.ensure(ctx, r, repoURL, plumbing.NewHash(commit)); err != nil {
@@ -48,7 +48,7 @@ func (s *Store) Checkout(ctx context.Context, repoURL, commit string) (string, e
 		return "", err
 	}
 	defer func() { <-r.checkout }()
-	if isDir(dir) {
+	if r.touch(commit, dir, s.clock()) {
 		return dir, nil
 	}
 	// A new commit of a repository checked out before is written from the
@@ -69,6 +69,7 @@ func (s *Store) Checkout(ctx context.Context, repoURL, commit string) (string, e
 		return "", err
 	}
 	r.lastCheckout = commit
+	r.touch(commit, dir, s.clock())
 	return dir, nil
 }
 

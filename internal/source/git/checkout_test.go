@@ -282,3 +282,59 @@ func snapshot(t *testing.T, dir string) string {
 	}
 	return b.String()
 }
+
+// TestPruneCheckouts: checkouts nobody asked for during the idle time go,
+// except the latest of each repository (the base of the next one) and those
+// handed out recently; a pruned commit is checked out again on demand.
+func TestPruneCheckouts(t *testing.T) {
+	t.Parallel()
+	srv := gittest.NewServer(t)
+	repo := srv.NewRepo("prune", map[string]string{"a.yaml": "1"})
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	store := &Store{Dir: t.TempDir(), now: func() time.Time { return now }}
+	ctx := testContext(t)
+	checkout := func(commit string) string {
+		t.Helper()
+		dir, err := store.Checkout(ctx, repo.URL, commit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	first := repo.Head()
+	firstDir := checkout(first)
+	second := repo.Commit(map[string]string{"a.yaml": "2"})
+	checkout(second)
+	third := repo.Commit(map[string]string{"a.yaml": "3"})
+
+	now = now.Add(5 * time.Minute)
+	thirdDir := checkout(third) // the latest, and recently used
+	now = now.Add(time.Minute)
+	checkout(second) // used again: kept
+	if n, err := store.PruneCheckouts(ctx, 3*time.Minute); err != nil || n != 1 {
+		t.Fatalf("pruned %d (%v), want 1: the first checkout only", n, err)
+	}
+	if isDir(firstDir) {
+		t.Errorf("%s survived", firstDir)
+	}
+	if !isDir(thirdDir) {
+		t.Errorf("the latest checkout %s was pruned", thirdDir)
+	}
+	if got, _ := os.ReadFile(filepath.Join(checkout(first), "a.yaml")); string(got) != "1" {
+		t.Errorf("first commit checked out again reads %q", got)
+	}
+
+	// Checkouts a previous process left count as used at start.
+	later := &Store{Dir: store.Dir, now: func() time.Time { return now }}
+	if n, err := later.PruneCheckouts(ctx, time.Minute); err != nil || n != 0 {
+		t.Errorf("a new store pruned %d (%v) at once", n, err)
+	}
+	now = now.Add(2 * time.Minute)
+	if n, err := later.PruneCheckouts(ctx, time.Minute); err != nil || n != 3 {
+		t.Errorf("a new store pruned %d (%v) after the idle time, want all 3", n, err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(thirdDir))
+	if len(entries) != 0 {
+		t.Errorf("left behind: %v", entries)
+	}
+}

@@ -35,7 +35,8 @@ const DefaultTimeout = 5 * time.Minute
 //
 // Set the fields before the first call and do not change them afterwards.
 // A Dir belongs to one Store, in one process. A Store never runs the git
-// binary and never deletes cached commits or checkouts.
+// binary and never deletes cached commits; PruneCheckouts deletes checkouts
+// no longer used.
 type Store struct {
 	// Dir is the root of the cache; it is created when missing. Required.
 	Dir string
@@ -55,6 +56,9 @@ type Store struct {
 	// Timeout bounds each listing and each fetch; zero means
 	// DefaultTimeout.
 	Timeout time.Duration
+
+	// now is the clock of checkout use; nil means time.Now.
+	now func() time.Time
 
 	mu       sync.Mutex
 	repos    map[string]*repo
@@ -76,6 +80,13 @@ type repo struct {
 	// of the next one; guarded by checkout.
 	lastCheckout string
 
+	// usedMu guards used, when each checkout was last handed out, and
+	// born, when this process first saw the repository: the last use of
+	// checkouts an earlier process left.
+	usedMu sync.Mutex
+	used   map[string]time.Time
+	born   time.Time
+
 	// objMu guards objects, which go-git does not make safe for
 	// concurrent use.
 	objMu   sync.Mutex
@@ -91,11 +102,16 @@ func (s *Store) repo(repoURL string) (*repo, error) {
 		return nil, errors.New("git store: empty repository URL")
 	}
 	sum := sha256.Sum256([]byte(NormalizeURL(repoURL)))
-	key := hex.EncodeToString(sum[:16])
+	return s.repoByKey(hex.EncodeToString(sum[:16])), nil
+}
+
+// repoByKey returns the cache entry stored under key, creating it on first
+// use.
+func (s *Store) repoByKey(key string) *repo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if r, ok := s.repos[key]; ok {
-		return r, nil
+		return r
 	}
 	if s.repos == nil {
 		s.repos = map[string]*repo{}
@@ -106,9 +122,105 @@ func (s *Store) repo(repoURL string) (*repo, error) {
 		listing:     newGate[*refList](),
 		fetching:    newGate[struct{}](),
 		checkout:    make(chan struct{}, 1),
+		used:        map[string]time.Time{},
+		born:        s.clock(),
 	}
 	s.repos[key] = r
-	return r, nil
+	return r
+}
+
+func (s *Store) clock() time.Time {
+	if s.now != nil {
+		return s.now()
+	}
+	return time.Now()
+}
+
+// touch records that the checkout of commit, in dir, is handed out at t,
+// and reports whether it exists. Under usedMu, as prune's decision, so a
+// checkout is either kept for idle more or gone before it is handed out.
+func (r *repo) touch(commit, dir string, t time.Time) bool {
+	r.usedMu.Lock()
+	defer r.usedMu.Unlock()
+	r.used[commit] = t
+	return isDir(dir)
+}
+
+// PruneCheckouts deletes the checkouts that no caller asked for during the
+// last idle, except each repository's latest (the base of its next
+// checkout), and leftovers of interrupted writes. Checkouts are handed out
+// for reading right away, so idle must be far longer than any render. It
+// returns how many it deleted.
+func (s *Store) PruneCheckouts(ctx context.Context, idle time.Duration) (int, error) {
+	root := filepath.Join(s.Dir, "checkouts")
+	repos, err := os.ReadDir(root)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("prune checkouts: %w", err)
+	}
+	removed := 0
+	for _, e := range repos {
+		if !e.IsDir() {
+			continue
+		}
+		n, err := s.repoByKey(e.Name()).prune(ctx, s.clock(), idle)
+		removed += n
+		if err != nil {
+			return removed, err
+		}
+	}
+	return removed, nil
+}
+
+func (r *repo) prune(ctx context.Context, now time.Time, idle time.Duration) (int, error) {
+	// Holding the checkout lock, no checkout is being written from one
+	// about to go.
+	if err := lock(ctx, r.checkout); err != nil {
+		return 0, err
+	}
+	defer func() { <-r.checkout }()
+	entries, err := os.ReadDir(r.checkoutDir)
+	if err != nil {
+		return 0, fmt.Errorf("prune checkouts: %w", err)
+	}
+	removed := 0
+	for _, e := range entries {
+		trash, ok, err := r.retire(e.Name(), now, idle)
+		if err != nil {
+			return removed, err
+		}
+		if !ok {
+			continue
+		}
+		if err := os.RemoveAll(trash); err != nil {
+			return removed, fmt.Errorf("prune checkout: %w", err)
+		}
+		removed++
+	}
+	return removed, nil
+}
+
+// retire moves the checkout name out of the way when it was not handed out
+// during the last idle and is not the base of the next checkout; it
+// returns where it went.
+func (r *repo) retire(name string, now time.Time, idle time.Duration) (string, bool, error) {
+	r.usedMu.Lock()
+	defer r.usedMu.Unlock()
+	last, ok := r.used[name]
+	if !ok {
+		last = r.born
+	}
+	if name == r.lastCheckout || now.Sub(last) < idle {
+		return "", false, nil
+	}
+	trash := filepath.Join(r.checkoutDir, ".pruned-"+name)
+	if err := os.Rename(filepath.Join(r.checkoutDir, name), trash); err != nil {
+		return "", false, fmt.Errorf("prune checkout: %w", err)
+	}
+	delete(r.used, name)
+	return trash, true, nil
 }
 
 // open returns the object storage, initializing the bare repository on
