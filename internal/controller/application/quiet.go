@@ -12,8 +12,9 @@ import (
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 )
 
-// A quiet Application is one whose last reconcile changed nothing and left
-// nothing to wait for. Its next reconcile can stop early when nothing it
+// A quiet Application is one whose last reconcile left nothing to wait for
+// and whose status, as written or read, is what another reconcile with the
+// same inputs would compute. Its next reconcile can stop early when nothing it
 // read has changed since: the Application (its resourceVersion), its live
 // objects (their watch events), the AppProjects, and the commit its target
 // revision resolves to. That is most periodic reconciles of a steady fleet,
@@ -81,15 +82,16 @@ func (r *Reconciler) stillQuiet(ctx context.Context, key client.ObjectKey, u *un
 	return true
 }
 
-// recordQuiet remembers the Application after a full reconcile that wrote
-// nothing, if its outcome cannot change with time alone.
-func (r *Reconciler) recordQuiet(key client.ObjectKey, run *run, in inputs, wrote bool) {
-	if wrote || !run.isQuiet() {
+// recordQuiet remembers the Application, at resourceVersion rv as the
+// reconcile left it ("" when unknown), if the outcome cannot change with
+// time alone: a reconcile at rv with the same inputs would write nothing.
+func (r *Reconciler) recordQuiet(key client.ObjectKey, run *run, in inputs, rv string) {
+	if rv == "" || !run.isQuiet() {
 		r.quiet.apps.Delete(key)
 		return
 	}
 	r.quiet.apps.Store(key, quietState{
-		resourceVersion: run.raw.GetResourceVersion(),
+		resourceVersion: rv,
 		liveGen:         in.liveGen,
 		projectGen:      in.projectGen,
 		repoURL:         run.source.RepoURL,

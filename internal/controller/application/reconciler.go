@@ -132,12 +132,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	r.metrics.reconciles.Inc()
 	run := newRun(r, app, u)
 	run.execute(ctx)
-	wrote, err := r.writeStatus(ctx, run)
+	rv, err := r.writeStatus(ctx, run)
 	if err != nil {
 		r.quiet.apps.Delete(req.NamespacedName)
 		return ctrl.Result{}, err
 	}
-	r.recordQuiet(req.NamespacedName, run, in, wrote)
+	r.recordQuiet(req.NamespacedName, run, in, rv)
 	return ctrl.Result{RequeueAfter: run.requeueAfter(r)}, run.transient
 }
 
@@ -178,15 +178,22 @@ func (run *run) requeueAfter(r *Reconciler) time.Duration {
 }
 
 // writeStatus patches the status (and a cleared operation) only when they
-// changed, and reports whether it wrote. It bumps reconciledAt only together
-// with another change, so a reconcile that changed nothing makes no write.
-func (r *Reconciler) writeStatus(ctx context.Context, run *run) (bool, error) {
+// changed. It bumps reconciledAt only together with another change, so a
+// reconcile that changed nothing makes no write.
+//
+// It returns the resourceVersion at which the Application is as this
+// reconcile left it: the one read when nothing was written, the written
+// one when the write shows no change by anyone else, "" otherwise.
+func (r *Reconciler) writeStatus(ctx context.Context, run *run) (string, error) {
 	orig, app := run.orig, run.app
 	app.Status.Conditions = run.conditions.list(orig.Status.Conditions, r.now())
 	if equality.Semantic.DeepEqual(orig.Status, app.Status) && equality.Semantic.DeepEqual(orig.Operation, app.Operation) &&
 		equality.Semantic.DeepEqual(orig.Annotations, app.Annotations) {
-		return false, nil
+		return orig.ResourceVersion, nil
 	}
+	// What the write should leave as this reconcile saw it; anything else
+	// in the answer is someone else's change.
+	intended := &appv1.Application{ObjectMeta: *app.ObjectMeta.DeepCopy(), Spec: *app.Spec.DeepCopy(), Operation: app.Operation.DeepCopy()}
 	now := metaNow(r.now())
 	app.Status.ReconciledAt = &now
 	app.Status.ObservedAt = &now
@@ -196,9 +203,14 @@ func (r *Reconciler) writeStatus(ctx context.Context, run *run) (bool, error) {
 		patch = client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})
 	}
 	if err := r.Client.Patch(ctx, app, patch); err != nil {
-		return false, fmt.Errorf("write status of application %s: %w", app.Name, err)
+		return "", fmt.Errorf("write status of application %s: %w", app.Name, err)
 	}
 	r.written.Store(client.ObjectKeyFromObject(app), orig.ResourceVersion)
 	r.metrics.statusWrites.Inc()
-	return true, nil
+	if !equality.Semantic.DeepEqual(intended.Spec, app.Spec) || !equality.Semantic.DeepEqual(intended.Operation, app.Operation) ||
+		!equality.Semantic.DeepEqual(intended.Annotations, app.Annotations) || !equality.Semantic.DeepEqual(intended.Labels, app.Labels) ||
+		!equality.Semantic.DeepEqual(intended.Finalizers, app.Finalizers) || app.DeletionTimestamp != nil {
+		return "", nil
+	}
+	return app.ResourceVersion, nil
 }

@@ -71,11 +71,11 @@ func TestStillQuiet(t *testing.T) {
 	tests := []struct {
 		name   string
 		change func(r *Reconciler, ru *run, src *fakeSource) (rv string)
-		wrote  bool
+		rv     string // as the reconcile left it; "" when unknown
 		want   bool
 	}{
 		{name: "nothing changed", want: true},
-		{name: "the last reconcile wrote", wrote: true, want: false},
+		{name: "a write seen changed by someone else", rv: "none", want: false},
 		{name: "the Application changed", change: func(*Reconciler, *run, *fakeSource) string { return "8" }, want: false},
 		{name: "a live object changed", change: func(r *Reconciler, _ *run, _ *fakeSource) string { r.LiveChanged("guestbook"); return "7" }, want: false},
 		{name: "another app's live object changed", change: func(r *Reconciler, _ *run, _ *fakeSource) string { r.LiveChanged("other"); return "7" }, want: true},
@@ -101,7 +101,11 @@ func TestStillQuiet(t *testing.T) {
 			if tt.change != nil {
 				rv = tt.change(r, ru, src)
 			}
-			r.recordQuiet(key, ru, in, tt.wrote)
+			left := "7"
+			if tt.rv == "none" {
+				left = ""
+			}
+			r.recordQuiet(key, ru, in, left)
 			next := r.quiet.inputs("guestbook")
 			if got := r.stillQuiet(context.Background(), key, app(rv), next); got != tt.want {
 				t.Errorf("stillQuiet = %v, want %v", got, tt.want)

@@ -20,6 +20,9 @@ type RevisionCache struct {
 	ttl     time.Duration
 	mu      sync.Mutex
 	entries map[[2]string]resolvedRevision
+	// invalidations counts Invalidate calls: an answer asked for before
+	// one may predate the push that caused it, and is not kept.
+	invalidations uint64
 }
 
 type resolvedRevision struct {
@@ -43,12 +46,17 @@ func (c *RevisionCache) Resolve(ctx context.Context, r Resolver, repoURL, revisi
 	if ok && !e.at.Before(notBefore) && time.Since(e.at) < c.ttl {
 		return e.commit, nil
 	}
+	c.mu.Lock()
+	asked := c.invalidations
+	c.mu.Unlock()
 	commit, err := r.Resolve(ctx, repoURL, revision)
 	if err != nil {
 		return "", err
 	}
 	c.mu.Lock()
-	c.entries[key] = resolvedRevision{commit: commit, at: time.Now()}
+	if c.invalidations == asked {
+		c.entries[key] = resolvedRevision{commit: commit, at: time.Now()}
+	}
 	c.mu.Unlock()
 	return commit, nil
 }
@@ -58,6 +66,7 @@ func (c *RevisionCache) Resolve(ctx context.Context, r Resolver, repoURL, revisi
 func (c *RevisionCache) Invalidate(repoURL string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.invalidations++
 	for k := range c.entries {
 		if SameURL(k[0], repoURL) {
 			delete(c.entries, k)

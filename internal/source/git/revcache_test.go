@@ -49,3 +49,33 @@ func TestRevisionCache(t *testing.T) {
 		t.Fatalf("an error was cached: %v, %d calls", err, r.calls)
 	}
 }
+
+// invalidatingResolver answers with the commit it was asked at, after a
+// push and its Invalidate happened meanwhile.
+type invalidatingResolver struct {
+	c      *RevisionCache
+	commit string
+}
+
+func (r *invalidatingResolver) Resolve(context.Context, string, string) (string, error) {
+	old := r.commit
+	r.commit = "new"
+	r.c.Invalidate("https://git.example/org/repo.git")
+	return old, nil
+}
+
+// TestRevisionCacheIgnoresAnswersOlderThanAnInvalidate: an answer asked for
+// before a push's Invalidate is returned to its caller but not cached, so
+// that the reconcile the push triggers does not read the old commit.
+func TestRevisionCacheIgnoresAnswersOlderThanAnInvalidate(t *testing.T) {
+	ctx := context.Background()
+	c := NewRevisionCache(time.Hour)
+	r := &invalidatingResolver{c: c, commit: "old"}
+	if got, _ := c.Resolve(ctx, r, "https://git.example/org/repo.git", "main", time.Time{}); got != "old" {
+		t.Fatalf("first resolve = %q", got)
+	}
+	fresh := &countingResolver{commit: "new"}
+	if got, _ := c.Resolve(ctx, fresh, "https://git.example/org/repo.git", "main", time.Time{}); got != "new" || fresh.calls != 1 {
+		t.Errorf("after the push: %q from %d calls; the stale answer was cached", got, fresh.calls)
+	}
+}
