@@ -40,7 +40,10 @@ Application tracks (except with --dry-run), as in Argo CD.`,
   tether app sync web --resource apps:Deployment:web --resource :Service:web
 
   # Start and return at once
-  tether app sync web --async`,
+  tether app sync web --async
+
+  # Retry a failed sync up to 3 times, 10s, 20s then 40s later
+  tether app sync web --retry-limit 3 --retry-backoff-duration 5s`,
 		Args:              nameArg(0),
 		ValidArgsFunction: completeAppNames(o),
 		RunE: runApp(func(cmd *cobra.Command, args []string) error {
@@ -61,6 +64,11 @@ Application tracks (except with --dry-run), as in Argo CD.`,
 	f := cmd.Flags()
 	f.StringVar(&op.revision, "revision", "", "sync to this branch, tag or commit instead of the tracked revision")
 	f.StringArrayVar(&resources, "resource", nil, "sync only this resource, GROUP:KIND:NAME or GROUP:KIND:NAMESPACE/NAME (repeatable)")
+	f.Int64Var(&op.retry.limit, "retry-limit", 0, "retry a failed sync this many times (negative: without limit); 0 uses spec.syncPolicy.retry")
+	f.DurationVar(&op.retry.duration, "retry-backoff-duration", 5*time.Second, "wait before the first retry is this times the factor")
+	f.DurationVar(&op.retry.maxDuration, "retry-backoff-max-duration", 3*time.Minute, "longest wait between retries")
+	f.Int64Var(&op.retry.factor, "retry-backoff-factor", 2, "each retry waits this many times longer")
+	f.BoolVar(&op.retry.refresh, "retry-refresh", false, "each retry syncs the latest revision, not the first attempt's")
 	op.add(cmd)
 	return cmd
 }
@@ -76,6 +84,31 @@ type operationFlags struct {
 	// checkPrune fails a whole-app sync that leaves resources requiring
 	// pruning, as `argocd app sync` does.
 	checkPrune bool
+	// retry is the retry strategy asked for on the command line.
+	retry retryFlags
+}
+
+// retryFlags are `app sync`'s --retry-* flags.
+type retryFlags struct {
+	limit, factor         int64
+	duration, maxDuration time.Duration
+	refresh               bool
+}
+
+// strategy is the operation's retry strategy: the flags' when they ask for
+// retries, else the Application's spec.syncPolicy.retry, as Argo CD's API
+// server fills it in.
+func (f retryFlags) strategy(app *appv1.Application) appv1.RetryStrategy {
+	if f.limit != 0 {
+		factor := f.factor
+		return appv1.RetryStrategy{Limit: f.limit, Refresh: f.refresh, Backoff: &appv1.Backoff{
+			Duration: f.duration.String(), Factor: &factor, MaxDuration: f.maxDuration.String(),
+		}}
+	}
+	if p := app.Spec.SyncPolicy; p != nil && p.Retry != nil {
+		return *p.Retry
+	}
+	return appv1.RetryStrategy{}
 }
 
 func (f *operationFlags) add(cmd *cobra.Command) {
@@ -92,7 +125,7 @@ func syncOperation(app *appv1.Application, f operationFlags, sel []appv1.SyncOpe
 	if err := refuseRevisionOverride(app, f.revision, f.dryRun); err != nil {
 		return appv1.Operation{}, err
 	}
-	op := appv1.Operation{Sync: &appv1.SyncOperation{Revision: f.revision, Prune: f.prune, DryRun: f.dryRun}}
+	op := appv1.Operation{Sync: &appv1.SyncOperation{Revision: f.revision, Prune: f.prune, DryRun: f.dryRun}, Retry: f.retry.strategy(app)}
 	if len(sel) > 0 {
 		res, err := selectResources(app, sel)
 		if err != nil {

@@ -340,3 +340,30 @@ func TestColor(t *testing.T) {
 		t.Error("colour despite NO_COLOR")
 	}
 }
+
+func TestSyncRetryStrategy(t *testing.T) {
+	withPolicy := &appv1.Application{Spec: appv1.ApplicationSpec{SyncPolicy: &appv1.SyncPolicy{Retry: &appv1.RetryStrategy{Limit: 2}}}}
+	plain := &appv1.Application{}
+	flags := retryFlags{limit: 3, factor: 2, duration: 5 * time.Second, maxDuration: 3 * time.Minute}
+	tests := []struct {
+		name  string
+		flags retryFlags
+		app   *appv1.Application
+		want  int64
+	}{
+		{name: "flags win", flags: flags, app: withPolicy, want: 3},
+		{name: "the sync policy's when no flag", app: withPolicy, want: 2},
+		{name: "none", app: plain, want: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.flags.strategy(tt.app)
+			if got.Limit != tt.want {
+				t.Errorf("limit %d, want %d", got.Limit, tt.want)
+			}
+		})
+	}
+	if b := flags.strategy(plain).Backoff; b == nil || b.Duration != "5s" || b.MaxDuration != "3m0s" || *b.Factor != 2 {
+		t.Errorf("backoff from flags: %+v", b)
+	}
+}

@@ -114,7 +114,7 @@ func TestProjectRestrictions(t *testing.T) {
 	p := proj + "-kinds"
 	applyProject(t, p, permissive+"  namespaceResourceBlacklist: [{group: '', kind: Secret}]\n")
 	name := "proj-kinds-" + ns
-	applyApp(t, dirApp(name, repo.URL, "app", ns, autoPrune), inProject(p))
+	applyApp(t, dirApp(name, repo.URL, "app", ns, autoPrune+"    retry:\n      limit: 0\n"), inProject(p))
 	app := waitApp(t, name, "a failed sync", func(a *appv1.Application) bool {
 		return a.Status.OperationState != nil && a.Status.OperationState.Phase == appv1.OperationFailed
 	})

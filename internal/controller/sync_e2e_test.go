@@ -7,6 +7,7 @@ import (
 	"time"
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -16,9 +17,54 @@ import (
 	"github.com/tether-gitops/tether/internal/gitserver/gittest"
 )
 
+// retryOnce is a sync policy's retry of one attempt, a second later.
+const retryOnce = "    retry:\n      limit: 1\n      backoff:\n        duration: 1s\n        factor: 1\n"
+
+// TestSyncRetry: an automated sync that failed (its namespace was missing)
+// is retried with backoff as an operation in progress, and succeeds once
+// the cause is gone.
+func TestSyncRetry(t *testing.T) {
+	cluster.Require(t)
+	t.Parallel()
+	srv := gittest.NewServer(t)
+	repo := srv.NewRepo("retry", map[string]string{"m/a.yaml": configMap("a", "1")})
+	ns := "retry-later-" + cluster.Namespace(t)
+	name := "retry-" + ns
+	policy := autoPrune + "    retry:\n      limit: -1\n      backoff:\n        duration: 1s\n        factor: 1\n"
+	applyApp(t, dirApp(name, repo.URL, "m", ns, policy), nil)
+	app := waitApp(t, name, "a retry pending", func(app *appv1.Application) bool {
+		st := app.Status.OperationState
+		return st != nil && st.Phase == appv1.OperationRunning && st.RetryCount >= 1
+	})
+	if app.Operation == nil || !app.Operation.InitiatedBy.Automated || app.Operation.Retry.Limit != -1 {
+		t.Errorf("operation while retrying: %+v", app.Operation)
+	}
+	if msg := app.Status.OperationState.Message; !strings.Contains(msg, ns) || !strings.Contains(msg, "Retrying attempt #") {
+		t.Errorf("operation message %q names neither the cause nor the retry", msg)
+	}
+	if _, err := cluster.Client.CoreV1().Namespaces().Create(context.Background(),
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cluster.Client.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{})
+	})
+	app = waitApp(t, name, "the retry succeeded", func(app *appv1.Application) bool {
+		st := app.Status.OperationState
+		return app.Operation == nil && st != nil && st.Phase == appv1.OperationSucceeded && syncedHealthy(repo.Head())(app)
+	})
+	if app.Status.OperationState.RetryCount < 1 {
+		t.Errorf("retryCount %d after a retried sync", app.Status.OperationState.RetryCount)
+	}
+	if msg := condition(app, appv1.ApplicationConditionSyncError); msg != "" {
+		t.Errorf("SyncError left after the retry succeeded: %q", msg)
+	}
+}
+
 // TestSyncFailures: an object the API server rejects and a destination
 // namespace that cannot be created fail the sync with a message naming the
-// cause; the failed commit is not retried in a loop.
+// cause; the failed commit is retried as syncPolicy.retry says (once
+// here), then not in a loop.
 func TestSyncFailures(t *testing.T) {
 	cluster.Require(t)
 	t.Parallel()
@@ -48,13 +94,13 @@ func TestSyncFailures(t *testing.T) {
 			repo := srv.NewRepo("fail"+string(rune('a'+i)), tt.files)
 			ns := tt.ns(t)
 			name := "fail-" + strings.ToLower(strings.ReplaceAll(tt.name, " ", "-"))
-			policy := autoPrune + "    syncOptions:\n      - CreateNamespace=true\n"
+			policy := autoPrune + "    syncOptions:\n      - CreateNamespace=true\n" + retryOnce
 			applyApp(t, dirApp(name, repo.URL, "m", ns, policy), nil)
 			app := waitApp(t, name, "a failed sync", func(app *appv1.Application) bool {
 				return app.Status.OperationState != nil && app.Status.OperationState.Phase == appv1.OperationFailed
 			})
-			if msg := app.Status.OperationState.Message; !strings.Contains(msg, tt.want) {
-				t.Errorf("operation message %q does not name %q", msg, tt.want)
+			if msg := app.Status.OperationState.Message; !strings.Contains(msg, tt.want) || !strings.HasSuffix(msg, "(retried 1 times).") {
+				t.Errorf("operation message %q does not name %q and the retry", msg, tt.want)
 			}
 			if msg := condition(app, appv1.ApplicationConditionSyncError); !strings.Contains(msg, tt.want) {
 				t.Errorf("SyncError %q does not name %q", msg, tt.want)

@@ -101,9 +101,6 @@ func unsupportedFields(spec *appv1.ApplicationSpec) []string {
 			out = append(out, field)
 		}
 	}
-	if spec.SyncPolicy != nil {
-		add(spec.SyncPolicy.Retry != nil, "spec.syncPolicy.retry")
-	}
 	for i, ig := range spec.IgnoreDifferences {
 		add(len(ig.JQPathExpressions) > 0, fmt.Sprintf("spec.ignoreDifferences[%d].jqPathExpressions", i))
 	}

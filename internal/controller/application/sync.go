@@ -22,8 +22,13 @@ func (run *run) sync(ctx context.Context) bool {
 		run.conditions.set(appv1.ApplicationConditionSelfHealConflict, msg)
 	}
 	if op := run.app.Operation; op != nil && op.Sync != nil {
-		run.runOperation(ctx, *op)
-		run.app.Operation = nil
+		if wait := run.untilRetry(*op); wait > 0 {
+			run.retryIn = wait
+			return true
+		}
+		if !run.runOperation(ctx, *op) {
+			run.app.Operation = nil
+		}
 		return true
 	}
 	if ok, reason := run.shouldAutoSync(); !ok {
@@ -40,9 +45,13 @@ func (run *run) sync(ctx context.Context) bool {
 			SyncOptions: policy.SyncOptions,
 		},
 		InitiatedBy: appv1.OperationInitiator{Automated: true},
+		Retry:       autoRetry(policy),
 	}
 	healing, drift, fight := run.lastSyncedSameTarget(), run.driftSummary(), run.fightSummary()
-	run.runOperation(ctx, op)
+	if run.runOperation(ctx, op) {
+		// The retries run as an operation, as in Argo CD.
+		run.app.Operation = &op
+	}
 	if healing {
 		run.r.heals.healed(run.instance(), run.r.now(), fight)
 		run.event(corev1.EventTypeNormal, "DriftReverted", "Reverted drift of %s to %s", drift, shortSHA(run.commit))
@@ -105,20 +114,29 @@ func lastFinished(s *appv1.OperationState) time.Time {
 }
 
 // runOperation applies the desired objects (those op names, or all), prunes
-// when op asks for it, and records the operation state and history.
-func (run *run) runOperation(ctx context.Context, op appv1.Operation) {
+// when op asks for it, and records the operation state and history. It
+// reports whether the operation failed and waits for a retry.
+func (run *run) runOperation(ctx context.Context, op appv1.Operation) bool {
 	t0 := time.Now()
 	started := metaNow(run.r.now())
 	sop := op.Sync
 	state := &appv1.OperationState{Operation: op, Phase: appv1.OperationRunning, StartedAt: started}
+	if prev := run.retrying(op); prev != nil {
+		state.StartedAt, state.RetryCount = prev.StartedAt, prev.RetryCount
+		if op.Retry.Refresh {
+			// Retry with the latest revision, not the first attempt's.
+			retry := *sop
+			retry.Revision = ""
+			sop = &retry
+		}
+	}
 	kind := "Sync"
 	if op.InitiatedBy.Automated {
 		kind = "Automated sync"
 	}
 	desired, err := run.operationTargets(ctx, sop)
 	if err != nil {
-		run.finishOperation(state, appv1.OperationError, err.Error(), nil)
-		return
+		return run.finishOperation(state, appv1.OperationError, err.Error(), nil)
 	}
 	// An automated sync starts and ends within one reconcile: its completion
 	// event says both, and saves an API write per sync at scale. A manual
@@ -144,22 +162,27 @@ func (run *run) runOperation(ctx context.Context, op appv1.Operation) {
 			phase, msg = appv1.OperationFailed, "one or more objects failed to apply: "+failed
 		}
 	}
-	run.finishOperation(state, phase, msg, results)
 	trigger := "manual"
 	if op.InitiatedBy.Automated {
 		trigger = "automated"
 	}
 	run.r.metrics.syncs.WithLabelValues(string(phase), trigger).Inc()
 	run.r.metrics.syncSeconds.Observe(time.Since(t0).Seconds())
-	if phase == appv1.OperationSucceeded {
+	retry := run.finishOperation(state, phase, msg, results)
+	switch {
+	case retry:
+		run.event(corev1.EventTypeWarning, "OperationRetrying", "%s to %s failed, retry #%d in %s: %s",
+			kind, shortSHA(run.commit), state.RetryCount, run.retryIn.Round(time.Second), msg)
+	case phase == appv1.OperationSucceeded:
 		run.event(corev1.EventTypeNormal, "OperationCompleted", "%s to %s succeeded", kind, shortSHA(run.commit))
-	} else {
-		run.event(corev1.EventTypeWarning, "OperationCompleted", "%s to %s failed: %s", kind, shortSHA(run.commit), msg)
+	default:
+		run.event(corev1.EventTypeWarning, "OperationCompleted", "%s to %s failed: %s", kind, shortSHA(run.commit), state.Message)
 	}
 	if phase == appv1.OperationSucceeded && !sop.DryRun {
 		run.recordHistory(state)
 	}
 	run.updateSyncStatus()
+	return retry
 }
 
 // operationTargets returns the objects op applies: the desired state at its
@@ -340,7 +363,11 @@ func resourceResult(obj *unstructured.Unstructured) *appv1.ResourceResult {
 	}
 }
 
-func (run *run) finishOperation(state *appv1.OperationState, phase appv1.OperationPhase, msg string, results []*appv1.ResourceResult) {
+// A failed attempt that its retry strategy allows to retry stays Running,
+// with retryCount counting the failed attempts and finishedAt when the
+// last one ended, and finishOperation reports true; the wait goes to
+// run.retryIn.
+func (run *run) finishOperation(state *appv1.OperationState, phase appv1.OperationPhase, msg string, results []*appv1.ResourceResult) bool {
 	res := make([]appv1.ResourceResult, 0, len(results))
 	for _, r := range results {
 		res = append(res, *r)
@@ -350,9 +377,28 @@ func (run *run) finishOperation(state *appv1.OperationState, phase appv1.Operati
 	src := run.source
 	state.SyncResult = &appv1.SyncOperationResult{Resources: res, Revision: run.commit, Source: src}
 	run.app.Status.OperationState = state
-	if phase != appv1.OperationSucceeded {
-		run.conditions.set(appv1.ApplicationConditionSyncError, msg)
+	if phase == appv1.OperationSucceeded {
+		return false
 	}
+	op := state.Operation
+	retry := !op.Sync.DryRun && retryAllowed(op.Retry, state.RetryCount)
+	if retry {
+		wait, err := retryWait(op.Retry, state.RetryCount+1)
+		if err != nil {
+			state.Message = fmt.Sprintf("%s (failed to retry: %v)", msg, err)
+			retry = false
+		} else {
+			state.RetryCount++
+			state.Phase = appv1.OperationRunning
+			state.Message = fmt.Sprintf("%s. Retrying attempt #%d at %s.", msg, state.RetryCount, finished.Add(wait).Format(time.Kitchen))
+			run.retryIn = wait
+			return true
+		}
+	} else if state.RetryCount > 0 {
+		state.Message = fmt.Sprintf("%s (retried %d times).", msg, state.RetryCount)
+	}
+	run.conditions.set(appv1.ApplicationConditionSyncError, state.Message)
+	return false
 }
 
 // recordHistory appends the deployment to status.history, keeping
