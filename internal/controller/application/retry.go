@@ -75,12 +75,21 @@ func parseRetryDuration(s string) (time.Duration, error) {
 	return time.ParseDuration(s)
 }
 
+// continuing returns the state of op when an earlier reconcile started it
+// and it is still Running: waiting for a retry or for a wave's health.
+func (run *run) continuing(op appv1.Operation) *appv1.OperationState {
+	st := run.app.Status.OperationState
+	if st == nil || st.Phase != appv1.OperationRunning || !equality.Semantic.DeepEqual(st.Operation, op) {
+		return nil
+	}
+	return st
+}
+
 // retrying returns the state of op when it is waiting for a retry: the
 // operation state shows it Running after at least one failed attempt.
 func (run *run) retrying(op appv1.Operation) *appv1.OperationState {
-	st := run.app.Status.OperationState
-	if st == nil || st.Phase != appv1.OperationRunning || st.RetryCount == 0 || st.FinishedAt == nil ||
-		!equality.Semantic.DeepEqual(st.Operation, op) {
+	st := run.continuing(op)
+	if st == nil || st.RetryCount == 0 || st.FinishedAt == nil {
 		return nil
 	}
 	return st

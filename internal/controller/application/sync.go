@@ -12,6 +12,7 @@ import (
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/apply"
+	"github.com/tether-gitops/tether/internal/health"
 )
 
 // sync runs the operation the user asked for, or an automated sync when the
@@ -115,14 +116,18 @@ func lastFinished(s *appv1.OperationState) time.Time {
 
 // runOperation applies the desired objects (those op names, or all), prunes
 // when op asks for it, and records the operation state and history. It
-// reports whether the operation failed and waits for a retry.
+// reports whether the operation goes on at a later reconcile: waiting for a
+// retry after a failure, or for a wave to become healthy.
 func (run *run) runOperation(ctx context.Context, op appv1.Operation) bool {
 	t0 := time.Now()
 	started := metaNow(run.r.now())
 	sop := op.Sync
 	state := &appv1.OperationState{Operation: op, Phase: appv1.OperationRunning, StartedAt: started}
-	if prev := run.retrying(op); prev != nil {
+	prev := run.continuing(op)
+	if prev != nil {
 		state.StartedAt, state.RetryCount = prev.StartedAt, prev.RetryCount
+	}
+	if run.retrying(op) != nil {
 		if op.Retry.Refresh {
 			// Retry with the latest revision, not the first attempt's.
 			retry := *sop
@@ -141,7 +146,7 @@ func (run *run) runOperation(ctx context.Context, op appv1.Operation) bool {
 	// An automated sync starts and ends within one reconcile: its completion
 	// event says both, and saves an API write per sync at scale. A manual
 	// operation, which someone may be watching, announces its start.
-	if !op.InitiatedBy.Automated {
+	if !op.InitiatedBy.Automated && prev == nil {
 		run.event(corev1.EventTypeNormal, "OperationStarted", "%s to %s started", kind, shortSHA(run.commit))
 	}
 	phase, msg := appv1.OperationSucceeded, "successfully synced (all tasks run)"
@@ -154,11 +159,15 @@ func (run *run) runOperation(ctx context.Context, op appv1.Operation) bool {
 		// The project forbids part of it: nothing is applied or pruned.
 		results, phase, msg = invalid, appv1.OperationFailed, "one or more synchronization tasks are not valid"
 	} else {
-		var failed string
-		results, failed = run.applyAll(ctx, desired, sop, createNamespace)
-		if failed == "" {
+		var failed, waiting string
+		results, failed, waiting = run.applyAll(ctx, desired, sop, createNamespace)
+		switch {
+		case waiting != "":
+			run.waitForWave(state, waiting, results)
+			return true
+		case failed == "":
 			results = append(results, run.pruneAll(ctx, sop)...)
-		} else {
+		default:
 			phase, msg = appv1.OperationFailed, "one or more objects failed to apply: "+failed
 		}
 	}
@@ -236,22 +245,33 @@ func (run *run) syncOptions(sop *appv1.SyncOperation) appv1.SyncOptions {
 }
 
 // applyAll applies objs in order, wave by wave, and stops after a wave in
-// which something failed; failed names what failed, "" when nothing did.
-func (run *run) applyAll(ctx context.Context, objs []*unstructured.Unstructured, sop *appv1.SyncOperation, createNamespace *unstructured.Unstructured) ([]*appv1.ResourceResult, string) {
-	var results []*appv1.ResourceResult
+// which something failed; failed names what failed, "" when nothing did. As
+// in Argo CD, a wave starts only once every object of the previous one is
+// healthy: until then waiting says what it waits for, and the operation
+// goes on at a later reconcile (applying again is a no-op for what is done).
+func (run *run) applyAll(ctx context.Context, objs []*unstructured.Unstructured, sop *appv1.SyncOperation, createNamespace *unstructured.Unstructured) (results []*appv1.ResourceResult, failed, waiting string) {
 	if createNamespace != nil {
 		res := run.ensureNamespace(ctx, createNamespace, sop.DryRun)
 		results = append(results, res)
 		if res.Status == appv1.ResultCodeSyncFailed {
-			return results, res.Message
+			return results, res.Message, ""
 		}
 	}
 	ordered := append([]*unstructured.Unstructured(nil), objs...)
 	apply.Sort(ordered)
 	var failures []string
+	var wave []*unstructured.Unstructured // the current wave's applied objects
 	for i, obj := range ordered {
-		if i > 0 && apply.Wave(obj) != apply.Wave(ordered[i-1]) && len(failures) > 0 {
-			break
+		if i > 0 && apply.Wave(obj) != apply.Wave(ordered[i-1]) {
+			if len(failures) > 0 {
+				break
+			}
+			if !sop.DryRun {
+				if waiting, failed = waveHealth(wave, apply.Wave(ordered[i-1])); failed != "" || waiting != "" {
+					return results, failed, waiting
+				}
+			}
+			wave = wave[:0]
 		}
 		res := resourceResult(obj)
 		out, err := run.r.Applier.Apply(ctx, obj, sop.DryRun)
@@ -264,11 +284,28 @@ func (run *run) applyAll(ctx context.Context, objs []*unstructured.Unstructured,
 				run.live[keyOf(obj)] = out
 				// This reconcile knows what the apply's watch event will say.
 				run.r.Live.Expect(out)
+				wave = append(wave, out)
 			}
 		}
 		results = append(results, res)
 	}
-	return results, strings.Join(failures, "; ")
+	return results, strings.Join(failures, "; "), ""
+}
+
+// waveHealth judges the objects of wave n as applied: waiting names one
+// still on its way to healthy, failed one that is Degraded.
+func waveHealth(objs []*unstructured.Unstructured, n int) (waiting, failed string) {
+	for _, obj := range objs {
+		status, msg := health.Assess(obj)
+		what := fmt.Sprintf("%s/%s %s", obj.GroupVersionKind().Group, obj.GetKind(), obj.GetName())
+		switch status {
+		case health.Degraded:
+			return "", fmt.Sprintf("%s of wave %d is Degraded: %s", what, n, msg)
+		case health.Progressing, health.Missing:
+			return fmt.Sprintf("waiting for healthy state of %s (wave %d)", what, n), ""
+		}
+	}
+	return "", ""
 }
 
 func configuredMessage(before *unstructured.Unstructured, dryRun bool) string {
@@ -363,6 +400,26 @@ func resourceResult(obj *unstructured.Unstructured) *appv1.ResourceResult {
 	}
 }
 
+// waveWait is how long an operation waiting for a wave's health waits
+// before looking again, when no watch event comes sooner.
+const waveWait = 5 * time.Second
+
+// waitForWave records an operation that applied what it could and waits
+// for a wave to become healthy: it stays Running, in the operation field,
+// and goes on at a later reconcile.
+func (run *run) waitForWave(state *appv1.OperationState, waiting string, results []*appv1.ResourceResult) {
+	res := make([]appv1.ResourceResult, 0, len(results))
+	for _, r := range results {
+		res = append(res, *r)
+	}
+	state.Phase, state.Message, state.FinishedAt = appv1.OperationRunning, waiting, nil
+	state.SyncResult = &appv1.SyncOperationResult{Resources: res, Revision: run.commit, Source: run.source}
+	run.app.Status.OperationState = state
+	run.retryIn = waveWait
+	run.updateSyncStatus()
+}
+
+// finishOperation records the end of an attempt in the operation state.
 // A failed attempt that its retry strategy allows to retry stays Running,
 // with retryCount counting the failed attempts and finishedAt when the
 // last one ended, and finishOperation reports true; the wait goes to
