@@ -138,13 +138,18 @@ func helmValueFiles(files ...string) func(*unstructured.Unstructured) {
 }
 
 // TestUnknownFieldReported: a field Tether does not know is kept on the
-// object and named in a condition, never ignored in silence.
+// object and named in a condition, never ignored in silence; so are resource
+// hooks, which are not run as hooks yet (the Skip hook is honoured).
 func TestUnknownFieldReported(t *testing.T) {
 	cluster.Require(t)
 	t.Parallel()
 	ns := cluster.Namespace(t)
 	srv := gittest.NewServer(t)
-	repo := srv.NewRepo("unknown", map[string]string{"m/a.yaml": configMap("a", "1")})
+	annotated := func(name, hook string) string {
+		return strings.Replace(configMap(name, "1"), "metadata:\n", "metadata:\n  annotations:\n    argocd.argoproj.io/hook: "+hook+"\n", 1)
+	}
+	repo := srv.NewRepo("unknown", map[string]string{"m/a.yaml": configMap("a", "1"),
+		"m/pre.yaml": annotated("pre", "PreSync"), "m/skipped.yaml": annotated("skipped", "Skip")})
 	name := "unknown-" + ns
 	applyApp(t, dirApp(name, repo.URL, "m", ns, autoPrune), func(u *unstructured.Unstructured) {
 		_ = unstructured.SetNestedField(u.Object, "yes", "spec", "source", "futureOption")
@@ -152,8 +157,13 @@ func TestUnknownFieldReported(t *testing.T) {
 	app := waitApp(t, name, "an UnsupportedField condition", func(app *appv1.Application) bool {
 		return condition(app, appv1.ApplicationConditionUnsupportedField) != "" && app.Status.Sync.Status == appv1.SyncStatusCodeSynced
 	})
-	if msg := condition(app, appv1.ApplicationConditionUnsupportedField); !strings.Contains(msg, "spec.source.futureOption") {
-		t.Errorf("condition %q does not name the field", msg)
+	if msg := condition(app, appv1.ApplicationConditionUnsupportedField); !strings.Contains(msg, "spec.source.futureOption") ||
+		!strings.Contains(msg, "resource hooks are not run as hooks yet") || !strings.Contains(msg, "ConfigMap pre (PreSync)") {
+		t.Errorf("condition %q does not name the field and the hook", msg)
+	}
+	// The Skip hook is never applied, as in Argo CD.
+	if _, err := cluster.Client.CoreV1().ConfigMaps(ns).Get(context.Background(), "skipped", metav1.GetOptions{}); !isNotFound(err) {
+		t.Errorf("ConfigMap skipped: %v; want it never applied", err)
 	}
 	u, err := dyn.Resource(appsGVR).Namespace(argocd).Get(context.Background(), name, metav1.GetOptions{})
 	if err != nil {

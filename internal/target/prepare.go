@@ -16,7 +16,24 @@ type Scoper interface {
 	Namespaced(gvk schema.GroupVersionKind) (bool, error)
 }
 
-// Prepare copies the rendered objects of app and makes them ready to apply:
+// HookAnnotation marks an Argo CD resource hook: PreSync, Sync, PostSync,
+// SyncFail, PostDelete, or Skip (never applied).
+const HookAnnotation = "argocd.argoproj.io/hook"
+
+// Hooks lists the objects of objs that are resource hooks (Skip aside), as
+// "<Kind> <name> (<hook>)".
+func Hooks(objs []*unstructured.Unstructured) []string {
+	var out []string
+	for _, o := range objs {
+		if h := o.GetAnnotations()[HookAnnotation]; h != "" && h != "Skip" {
+			out = append(out, fmt.Sprintf("%s %s (%s)", o.GetKind(), o.GetName(), h))
+		}
+	}
+	return out
+}
+
+// Prepare copies the rendered objects of app, but those annotated as the
+// Skip hook, and makes them ready to apply:
 // the destination namespace on namespaced objects that have none, none on
 // cluster-scoped ones, and Tether's tracking annotation (naming instance)
 // and label. Warnings name objects rendered twice.
@@ -26,6 +43,10 @@ func Prepare(objs []*unstructured.Unstructured, app *appv1.Application, instance
 	var warnings []string
 	crdScopes := crdScopes(objs)
 	for _, o := range objs {
+		if o.GetAnnotations()[HookAnnotation] == "Skip" {
+			// Argo CD's way to keep a rendered object out of syncs.
+			continue
+		}
 		obj := o.DeepCopy()
 		namespaced, err := scope.Namespaced(obj.GroupVersionKind())
 		if err != nil {

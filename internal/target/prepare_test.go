@@ -43,6 +43,18 @@ func crd(scope string) *unstructured.Unstructured {
 	return u
 }
 
+func hook(u *unstructured.Unstructured, h string) *unstructured.Unstructured {
+	u.SetAnnotations(map[string]string{HookAnnotation: h})
+	return u
+}
+
+func TestHooks(t *testing.T) {
+	objs := []*unstructured.Unstructured{obj("ConfigMap", "", "plain"), hook(obj("ConfigMap", "", "skipped"), "Skip"), hook(obj("Pod", "", "migrate"), "PreSync")}
+	if got := Hooks(objs); len(got) != 1 || got[0] != "Pod migrate (PreSync)" {
+		t.Errorf("Hooks = %q", got)
+	}
+}
+
 func TestPrepare(t *testing.T) {
 	known := scopes{"ConfigMap": true, "Namespace": false, "ClusterRole": false, "CustomResourceDefinition": false}
 	app := &appv1.Application{Spec: appv1.ApplicationSpec{Destination: appv1.ApplicationDestination{Namespace: "prod"}}}
@@ -61,6 +73,7 @@ func TestPrepare(t *testing.T) {
 		{name: "unknown kind", objs: []*unstructured.Unstructured{obj("Widget", "", "w")}, dest: "prod", wantErr: true},
 		{name: "custom resource of a CRD in the same render", objs: []*unstructured.Unstructured{crd("Namespaced"), obj("Widget", "", "w")}, dest: "prod", wantNS: []string{"", "prod"}},
 		{name: "duplicates warn", objs: []*unstructured.Unstructured{obj("ConfigMap", "", "a"), obj("ConfigMap", "", "a")}, dest: "prod", wantNS: []string{"prod", "prod"}, warnings: 1},
+		{name: "the Skip hook is left out", objs: []*unstructured.Unstructured{hook(obj("ConfigMap", "", "skipped"), "Skip"), obj("ConfigMap", "other", "a")}, dest: "prod", wantNS: []string{"other"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,7 +96,9 @@ func TestPrepare(t *testing.T) {
 				if live.AppOf(o) != "web" || o.GetLabels()[live.ManagedLabel] != "true" {
 					t.Errorf("object %d not tracked: %v %v", i, o.GetAnnotations(), o.GetLabels())
 				}
-				if tt.objs[i].GetAnnotations() != nil {
+			}
+			for i, o := range tt.objs {
+				if live.AppOf(o) != "" || o.GetLabels() != nil {
 					t.Errorf("input %d was modified", i)
 				}
 			}

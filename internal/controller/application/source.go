@@ -59,6 +59,10 @@ func (run *run) render(ctx context.Context) bool {
 		run.app.Status.Sync.Status = appv1.SyncStatusCodeUnknown
 		return false
 	}
+	if hooks := target.Hooks(desired); len(hooks) > 0 {
+		run.conditions.add(appv1.ApplicationConditionUnsupportedField,
+			"resource hooks are not run as hooks yet; they are applied in their sync wave as ordinary objects: "+strings.Join(hooks, ", "))
+	}
 	run.desired = desired
 	return true
 }
