@@ -8,6 +8,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/devcluster/clustertest"
@@ -70,4 +71,38 @@ func available(d *appsv1.Deployment) bool {
 		}
 	}
 	return false
+}
+
+// TestTerminateWaitingOperation: an operation waiting for a wave that never
+// becomes healthy stops when asked to, as Argo CD's terminate-op asks
+// (status.operationState.phase: Terminating): Failed, "Operation
+// terminated", the operation cleared, the next wave never applied.
+func TestTerminateWaitingOperation(t *testing.T) {
+	cluster.Require(t)
+	t.Parallel()
+	ns := cluster.Namespace(t)
+	srv := gittest.NewServer(t)
+	stuck := strings.Replace(deployment("stuck", 1), `"containers":`, `"nodeSelector":{"no-such-node":"true"},"containers":`, 1)
+	wave1 := strings.Replace(configMap("after", "1"), "metadata:\n", "metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: \"1\"\n", 1)
+	repo := srv.NewRepo("stuck", map[string]string{"m/deploy.json": stuck, "m/cm.yaml": wave1})
+	name := "stuck-" + ns
+	applyApp(t, dirApp(name, repo.URL, "m", ns, autoPrune), nil)
+	waitApp(t, name, "an operation waiting for wave 0", func(app *appv1.Application) bool {
+		st := app.Status.OperationState
+		return app.Operation != nil && st != nil && st.Phase == appv1.OperationRunning && strings.Contains(st.Message, "waiting for healthy state")
+	})
+	patch := []byte(`{"status":{"operationState":{"phase":"Terminating"}}}`)
+	if _, err := dyn.Resource(appsGVR).Namespace(argocd).Patch(context.Background(), name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	app := waitApp(t, name, "the operation terminated", func(app *appv1.Application) bool {
+		st := app.Status.OperationState
+		return app.Operation == nil && st != nil && st.Phase == appv1.OperationFailed
+	})
+	if msg := app.Status.OperationState.Message; msg != "Operation terminated" {
+		t.Errorf("message %q", msg)
+	}
+	if _, err := cluster.Client.CoreV1().ConfigMaps(ns).Get(context.Background(), "after", metav1.GetOptions{}); !isNotFound(err) {
+		t.Errorf("wave 1 was applied after all (%v)", err)
+	}
 }

@@ -158,8 +158,19 @@ func (c *Cache) handler() cache.ResourceEventHandler {
 		}
 	}
 	return cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(obj any) { notify(obj, true) },
-		UpdateFunc: func(_, obj any) { notify(obj, true) },
+		AddFunc: func(obj any) { notify(obj, true) },
+		UpdateFunc: func(old, obj any) {
+			notify(obj, true)
+			// An object another Application took over, or whose tracking
+			// id was edited away, changed for its previous owner too.
+			o, ok1 := old.(*unstructured.Unstructured)
+			n, ok2 := obj.(*unstructured.Unstructured)
+			if ok1 && ok2 && c.onEvent != nil {
+				if before := AppOf(o); before != "" && before != AppOf(n) {
+					c.onEvent(before)
+				}
+			}
+		},
 		DeleteFunc: func(obj any) { notify(obj, false) },
 	}
 }

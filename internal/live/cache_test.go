@@ -1,6 +1,7 @@
 package live
 
 import (
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -86,5 +87,30 @@ func TestOwnWritesAreNotReported(t *testing.T) {
 				t.Errorf("reported %d events, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestTakenOverObjectTellsItsPreviousOwner: an object whose tracking id
+// moves to another Application (or is edited away) changed for both.
+func TestTakenOverObjectTellsItsPreviousOwner(t *testing.T) {
+	owned := func(app string) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{}
+		u.SetAPIVersion("v1")
+		u.SetKind("ConfigMap")
+		u.SetNamespace("prod")
+		u.SetName("settings")
+		u.SetUID("uid-1")
+		u.SetResourceVersion("2")
+		if app != "" {
+			u.SetAnnotations(map[string]string{TrackingAnnotation: TrackingID(app, u)})
+		}
+		return u
+	}
+	var got []string
+	c := NewCache(nil, nil, func(app string) { got = append(got, app) })
+	c.handler().OnUpdate(owned("web"), owned("other"))
+	c.handler().OnUpdate(owned("other"), owned(""))
+	if want := []string{"other", "web", "other"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("reported %v, want %v", got, want)
 	}
 }

@@ -108,8 +108,13 @@ func (run *run) isQuiet() bool {
 	if run.commit == "" || run.transient != nil || run.retryIn > 0 || run.app.Operation != nil {
 		return false
 	}
-	if _, ok := run.conditions[appv1.ApplicationConditionSelfHealConflict]; ok {
-		return false
+	// A comparison error (an unreachable repository, a kind the cluster
+	// does not serve yet) may clear by itself: the periodic reconcile is
+	// what tries again.
+	for _, c := range []appv1.ApplicationConditionType{appv1.ApplicationConditionSelfHealConflict, appv1.ApplicationConditionComparisonError} {
+		if _, ok := run.conditions[c]; ok {
+			return false
+		}
 	}
 	return run.app.Status.Health.Status != appv1.HealthStatusProgressing
 }

@@ -198,14 +198,19 @@ func (r *Reconciler) writeStatus(ctx context.Context, run *run) (string, error) 
 	app.Status.ReconciledAt = &now
 	app.Status.ObservedAt = &now
 	patch := client.MergeFrom(orig)
-	if orig.Operation != nil && app.Operation == nil {
-		// Clearing the operation must not drop one set meanwhile.
+	if !equality.Semantic.DeepEqual(orig.Operation, app.Operation) {
+		// Clearing or keeping an operation must not replace one that
+		// someone set meanwhile.
 		patch = client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})
 	}
 	if err := r.Client.Patch(ctx, app, patch); err != nil {
 		return "", fmt.Errorf("write status of application %s: %w", app.Name, err)
 	}
-	r.written.Store(client.ObjectKeyFromObject(app), orig.ResourceVersion)
+	if app.ResourceVersion != orig.ResourceVersion {
+		// A patch the API server found empty leaves the version as it was:
+		// then there is nothing for the cache to catch up with.
+		r.written.Store(client.ObjectKeyFromObject(app), orig.ResourceVersion)
+	}
 	r.metrics.statusWrites.Inc()
 	if !equality.Semantic.DeepEqual(intended.Spec, app.Spec) || !equality.Semantic.DeepEqual(intended.Operation, app.Operation) ||
 		!equality.Semantic.DeepEqual(intended.Annotations, app.Annotations) || !equality.Semantic.DeepEqual(intended.Labels, app.Labels) ||

@@ -86,6 +86,10 @@ func TestStillQuiet(t *testing.T) {
 			return "7"
 		}, want: false},
 		{name: "a heal waits", change: func(_ *Reconciler, ru *run, _ *fakeSource) string { ru.retryIn = time.Second; return "7" }, want: false},
+		{name: "a comparison error, which may clear by itself", change: func(_ *Reconciler, ru *run, _ *fakeSource) string {
+			ru.conditions.set(appv1.ApplicationConditionComparisonError, "fetch: connection refused")
+			return "7"
+		}, want: false},
 		{name: "Progressing", change: func(_ *Reconciler, ru *run, _ *fakeSource) string {
 			ru.app.Status.Health.Status = appv1.HealthStatusProgressing
 			return "7"

@@ -22,6 +22,13 @@ func (run *run) sync(ctx context.Context) bool {
 	if msg := run.r.heals.conflict(run.instance(), conflictAfter, run.r.now()); msg != "" {
 		run.conditions.set(appv1.ApplicationConditionSelfHealConflict, msg)
 	}
+	if st := run.app.Status.OperationState; st != nil && (st.Phase == appv1.OperationTerminating ||
+		st.Phase == appv1.OperationRunning && run.app.Operation == nil) {
+		// Asked to stop (Argo CD's terminate-op), or the operation it
+		// continued was removed.
+		run.terminate(st)
+		return true
+	}
 	if op := run.app.Operation; op != nil && op.Sync != nil {
 		if wait := run.untilRetry(*op); wait > 0 {
 			run.retryIn = wait
@@ -127,13 +134,17 @@ func (run *run) runOperation(ctx context.Context, op appv1.Operation) bool {
 	if prev != nil {
 		state.StartedAt, state.RetryCount = prev.StartedAt, prev.RetryCount
 	}
-	if run.retrying(op) != nil {
-		if op.Retry.Refresh {
-			// Retry with the latest revision, not the first attempt's.
-			retry := *sop
-			retry.Revision = ""
-			sop = &retry
-		}
+	switch {
+	case op.Retry.Refresh && run.retrying(op) != nil:
+		// Retry with the latest revision, not the first attempt's.
+		retry := *sop
+		retry.Revision = ""
+		sop = &retry
+	case prev != nil && prev.SyncResult != nil && prev.SyncResult.Revision != "":
+		// A continued operation stays on the commit it started with.
+		pinned := *sop
+		pinned.Revision = prev.SyncResult.Revision
+		sop = &pinned
 	}
 	kind := "Sync"
 	if op.InitiatedBy.Automated {
@@ -330,7 +341,8 @@ func (run *run) managedNamespace() *unstructured.Unstructured {
 	ns.SetAPIVersion("v1")
 	ns.SetKind("Namespace")
 	ns.SetName(name)
-	if md := run.app.Spec.SyncPolicy.ManagedNamespaceMetadata; md != nil {
+	if p := run.app.Spec.SyncPolicy; p != nil && p.ManagedNamespaceMetadata != nil {
+		md := p.ManagedNamespaceMetadata
 		ns.SetLabels(md.Labels)
 		ns.SetAnnotations(md.Annotations)
 	}
@@ -398,6 +410,17 @@ func resourceResult(obj *unstructured.Unstructured) *appv1.ResourceResult {
 		Namespace: obj.GetNamespace(), Name: obj.GetName(),
 		SyncPhase: appv1.SyncPhaseSync,
 	}
+}
+
+// terminate ends the operation in st as Failed and clears the operation.
+func (run *run) terminate(st *appv1.OperationState) {
+	state := st.DeepCopy()
+	finished := metaNow(run.r.now())
+	state.Phase, state.Message, state.FinishedAt = appv1.OperationFailed, "Operation terminated", &finished
+	run.app.Status.OperationState = state
+	run.app.Operation = nil
+	run.conditions.set(appv1.ApplicationConditionSyncError, state.Message)
+	run.event(corev1.EventTypeWarning, "OperationCompleted", "Sync to %s terminated", shortSHA(run.commit))
 }
 
 // waveWait is how long an operation waiting for a wave's health waits
