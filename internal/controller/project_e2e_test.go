@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -11,6 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/devcluster/clustertest"
 	"github.com/tether-gitops/tether/internal/gitserver/gittest"
 )
 
@@ -151,4 +153,33 @@ func TestProjectRestrictions(t *testing.T) {
 	waitApp(t, name, "the destination refused", func(a *appv1.Application) bool {
 		return strings.Contains(condition(a, appv1.ApplicationConditionInvalidSpecError), "do not match any of the allowed destinations")
 	})
+}
+
+// TestDeletionKeepsWhatTheProjectForbids: as in Argo CD, deleting an
+// Application with the resources finalizer deletes only the objects its
+// project permits.
+func TestDeletionKeepsWhatTheProjectForbids(t *testing.T) {
+	cluster.Require(t)
+	t.Parallel()
+	ns := cluster.Namespace(t)
+	srv := gittest.NewServer(t)
+	repo := srv.NewRepo("forbid", map[string]string{"app/cm.yaml": configMap("kept", "1")})
+	p := "forbid-" + ns
+	permissive := "  sourceRepos: ['*']\n  destinations: [{server: '*', namespace: '*'}]\n"
+	applyProject(t, p, permissive)
+	name := "forbid-" + ns
+	applyApp(t, dirApp(name, repo.URL, "app", ns, autoPrune), func(u *unstructured.Unstructured) {
+		inProject(p)(u)
+		u.SetFinalizers([]string{appv1.ResourcesFinalizerName})
+	})
+	waitApp(t, name, "Synced and Healthy", syncedHealthy(repo.Head()))
+	applyProject(t, p, permissive+"  namespaceResourceBlacklist: [{group: '', kind: ConfigMap}]\n")
+	deleteApp(name)
+	clustertest.Poll(t, 60*time.Second, "the Application gone", func(ctx context.Context) (bool, error) {
+		_, err := dyn.Resource(appsGVR).Namespace(argocd).Get(ctx, name, metav1.GetOptions{})
+		return isNotFound(err), nil
+	})
+	if _, err := cluster.Client.CoreV1().ConfigMaps(ns).Get(context.Background(), "kept", metav1.GetOptions{}); err != nil {
+		t.Errorf("ConfigMap kept, which the project no longer permits, was deleted with the app: %v", err)
+	}
 }

@@ -6,16 +6,19 @@ import (
 	"slices"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/project"
 )
 
 // finalize handles a deleted Application: with Argo CD's resources
-// finalizer it deletes every object the app deployed, waits until they are
-// gone, then removes the finalizer. Without it, objects stay.
+// finalizer it deletes every object the app deployed that its project
+// permits (as Argo CD, objects the project does not permit stay), waits
+// until they are gone, then removes the finalizer. Without it, objects stay.
 func (r *Reconciler) finalize(ctx context.Context, app *appv1.Application) (ctrl.Result, error) {
 	fins := app.GetFinalizers()
 	ours := []string{appv1.ResourcesFinalizerName, appv1.ForegroundPropagationPolicyFinalizer, appv1.BackgroundPropagationPolicyFinalizer}
@@ -31,8 +34,19 @@ func (r *Reconciler) finalize(ctx context.Context, app *appv1.Application) (ctrl
 		return ctrl.Result{}, err
 	}
 	owned := r.Live.Owned(instanceName(app.Namespace, app.Name, r.Namespace))
+	scope := &run{r: r}
+	proj := &appv1.AppProject{}
+	switch err := r.Client.Get(ctx, client.ObjectKey{Namespace: r.Namespace, Name: project.Name(app)}, proj); {
+	case err == nil:
+		scope.project = proj
+	case !apierrors.IsNotFound(err):
+		return ctrl.Result{}, fmt.Errorf("read project of application %s: %w", app.Name, err)
+	}
 	remaining := 0
 	for _, obj := range owned {
+		if ok, _ := scope.permitted(obj); !ok {
+			continue
+		}
 		if obj.GetDeletionTimestamp() == nil {
 			if err := r.Applier.Delete(ctx, obj, false); err != nil {
 				return ctrl.Result{}, fmt.Errorf("delete resources of application %s: %w", app.Name, err)
