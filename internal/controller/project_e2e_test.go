@@ -183,3 +183,26 @@ func TestDeletionKeepsWhatTheProjectForbids(t *testing.T) {
 		t.Errorf("ConfigMap kept, which the project no longer permits, was deleted with the app: %v", err)
 	}
 }
+
+// TestOperationOfRefusedApplication: a sync asked of an Application the
+// reconcile cannot get to (here its project is missing) ends in Error with
+// the reason, and is cleared, as in Argo CD; it is not left pending.
+func TestOperationOfRefusedApplication(t *testing.T) {
+	cluster.Require(t)
+	t.Parallel()
+	ns := cluster.Namespace(t)
+	srv := gittest.NewServer(t)
+	repo := srv.NewRepo("refused", map[string]string{"app/cm.yaml": configMap("never", "1")})
+	name := "refused-" + ns
+	applyApp(t, dirApp(name, repo.URL, "app", ns, ""), inProject("nowhere-"+ns))
+	patch := []byte(`{"operation":{"initiatedBy":{"username":"tester"},"sync":{"revision":"main"}}}`)
+	if _, err := dyn.Resource(appsGVR).Namespace(argocd).Patch(context.Background(), name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	app := waitApp(t, name, "the operation ended", func(a *appv1.Application) bool {
+		return a.Operation == nil && a.Status.OperationState != nil && a.Status.OperationState.Phase == appv1.OperationError
+	})
+	if msg := app.Status.OperationState.Message; !strings.Contains(msg, "InvalidSpecError: Application referencing project nowhere-"+ns+" which does not exist") {
+		t.Errorf("operation message %q", msg)
+	}
+}

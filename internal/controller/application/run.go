@@ -84,6 +84,7 @@ func (run *run) execute(ctx context.Context) {
 	}
 	for _, s := range steps {
 		if !s.fn(ctx) {
+			run.failOperation()
 			return
 		}
 	}

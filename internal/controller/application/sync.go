@@ -412,6 +412,34 @@ func resourceResult(obj *unstructured.Unstructured) *appv1.ResourceResult {
 	}
 }
 
+// failOperation ends a requested operation that the reconcile could not
+// get to, as Argo CD does: in Error, with the conditions that stopped it
+// (retried if its strategy says so), unless it waits for a retry anyway.
+func (run *run) failOperation() {
+	op := run.app.Operation
+	if op == nil || op.Sync == nil || run.untilRetry(*op) > 0 {
+		return
+	}
+	if st := run.app.Status.OperationState; st != nil && st.Phase == appv1.OperationTerminating {
+		run.terminate(st)
+		return
+	}
+	var msgs []string
+	for _, t := range []appv1.ApplicationConditionType{appv1.ApplicationConditionInvalidSpecError,
+		appv1.ApplicationConditionComparisonError, appv1.ApplicationConditionUnknownError} {
+		if m, ok := run.conditions[t]; ok {
+			msgs = append(msgs, fmt.Sprintf("%s: %s", t, m))
+		}
+	}
+	state := &appv1.OperationState{Operation: *op, StartedAt: metaNow(run.r.now())}
+	if prev := run.continuing(*op); prev != nil {
+		state.StartedAt, state.RetryCount = prev.StartedAt, prev.RetryCount
+	}
+	if !run.finishOperation(state, appv1.OperationError, strings.Join(msgs, "; "), nil) {
+		run.app.Operation = nil
+	}
+}
+
 // terminate ends the operation in st as Failed and clears the operation.
 func (run *run) terminate(st *appv1.OperationState) {
 	state := st.DeepCopy()
