@@ -75,7 +75,7 @@ Exit codes:
 		newAppListCommand(s, o), newAppGetCommand(s, o), newAppDiffCommand(s, o),
 		newAppSyncCommand(s, o), newAppWaitCommand(s, o), newAppHistoryCommand(s, o),
 		newAppRollbackCommand(s, o), newAppManifestsCommand(s, o), newAppResourcesCommand(s, o),
-		newAppRefreshCommand(s, o), newAppDeleteCommand(s, o),
+		newAppRefreshCommand(s, o), newAppTerminateOpCommand(s, o), newAppDeleteCommand(s, o),
 	)
 	return cmd
 }

@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/devcluster/clustertest"
 	"github.com/tether-gitops/tether/internal/gitserver"
 	"github.com/tether-gitops/tether/internal/gitserver/gittest"
@@ -324,4 +325,29 @@ func assertConfigMap(t *testing.T, ns, name, value string) {
 		cm, err := cluster.Client.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
 		return err == nil && cm.Data["value"] == value, err
 	})
+}
+
+// TestTerminateOp: terminate-op stops a sync waiting for a wave that never
+// becomes healthy; with no operation running it exits 1.
+func TestTerminateOp(t *testing.T) {
+	e := newEnv(t)
+	srv := gittest.NewServer(t)
+	stuck := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: stuck\nspec:\n  selector:\n    matchLabels: {app: stuck}\n" +
+		"  template:\n    metadata:\n      labels: {app: stuck}\n    spec:\n      nodeSelector: {no-such-node: \"true\"}\n      containers: [{name: app, image: nginx}]\n"
+	later := strings.Replace(configMap("later", "1"), "metadata:\n", "metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: \"1\"\n", 1)
+	repo := srv.NewRepo("stuck", map[string]string{"m/deploy.yaml": stuck, "m/cm.yaml": later})
+	name := "stuck-" + e.ns
+	createApp(t, dirApp(name, repo.URL, "m", e.ns, ""))
+	waitApp(t, name, "OutOfSync", outOfSync(repo.Head()))
+	expect(t, e.app("sync", name, "--async"), 0, "started")
+	waitApp(t, name, "waiting for wave 0", func(app *appv1.Application) bool {
+		st := app.Status.OperationState
+		return st != nil && st.Phase == appv1.OperationRunning && strings.Contains(st.Message, "waiting for healthy state")
+	})
+	expect(t, e.app("terminate-op", name), 0, "terminating")
+	waitApp(t, name, "the operation terminated", func(app *appv1.Application) bool {
+		st := app.Status.OperationState
+		return app.Operation == nil && st != nil && st.Phase == appv1.OperationFailed && st.Message == "Operation terminated"
+	})
+	expect(t, e.app("terminate-op", name), 1, "no operation is in progress")
 }
