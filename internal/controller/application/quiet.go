@@ -43,6 +43,12 @@ type quietTracker struct {
 	projectGen atomic.Uint64
 }
 
+// forget drops what is kept about a deleted Application.
+func (q *quietTracker) forget(key client.ObjectKey, instance string) {
+	q.apps.Delete(key)
+	q.live.Delete(instance)
+}
+
 // liveChanged counts a watch event of one of instance's live objects.
 func (q *quietTracker) liveChanged(instance string) {
 	v, _ := q.live.LoadOrStore(instance, new(atomic.Uint64))

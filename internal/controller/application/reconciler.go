@@ -110,7 +110,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	if err := reader.Get(ctx, req.NamespacedName, u); err != nil {
 		if apierrors.IsNotFound(err) {
+			// Gone: forget what was kept about it.
 			r.written.Delete(req.NamespacedName)
+			r.quiet.forget(req.NamespacedName, instanceName(req.Namespace, req.Name, r.Namespace))
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
