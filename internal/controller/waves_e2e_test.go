@@ -2,62 +2,66 @@ package controller_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
-	"github.com/tether-gitops/tether/internal/devcluster/clustertest"
 	"github.com/tether-gitops/tether/internal/gitserver/gittest"
 )
 
 // TestSyncWavesWaitForHealth: as in Argo CD, a sync wave starts only once
-// the previous one is healthy: the ConfigMap of wave 1 never exists while
-// the Deployment of wave 0 is not Available, and the operation says what it
-// waits for meanwhile.
+// the previous one is healthy. The Deployment of wave 0 cannot be scheduled
+// until the test labels the node: meanwhile the operation says what it
+// waits for and the ConfigMap of wave 1 does not exist; then the sync
+// completes.
 func TestSyncWavesWaitForHealth(t *testing.T) {
 	cluster.Require(t)
 	t.Parallel()
+	ctx := context.Background()
 	ns := cluster.Namespace(t)
 	srv := gittest.NewServer(t)
+	label := "tether-test-" + ns
+	first := strings.Replace(deployment("first", 2), `"containers":`, `"nodeSelector":{"`+label+`":"true"},"containers":`, 1)
 	wave1 := strings.Replace(configMap("after", "1"), "metadata:\n", "metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: \"1\"\n", 1)
-	repo := srv.NewRepo("waves", map[string]string{"m/deploy.json": deployment("first", 2), "m/cm.yaml": wave1})
+	repo := srv.NewRepo("waves", map[string]string{"m/deploy.json": first, "m/cm.yaml": wave1})
 	name := "waves-" + ns
 	applyApp(t, dirApp(name, repo.URL, "m", ns, autoPrune), nil)
 
-	// Wave 1 existing while wave 0 is not Available would break the order:
-	// read the ConfigMap first, since availability does not go back.
-	ctx := context.Background()
-	var sawWaiting bool
-	clustertest.Poll(t, 60*time.Second, "the sync done", func(ctx context.Context) (bool, error) {
-		_, cmErr := cluster.Client.CoreV1().ConfigMaps(ns).Get(ctx, "after", metav1.GetOptions{})
-		d, err := cluster.Client.AppsV1().Deployments(ns).Get(ctx, "first", metav1.GetOptions{})
-		if cmErr == nil && (err != nil || !available(d)) {
-			t.Fatalf("wave 1 exists while wave 0 is not Available (%v)", err)
-		}
-		app, err := getApp(ctx, name)
-		if err != nil {
-			return false, err
-		}
-		if st := app.Status.OperationState; st != nil && st.Phase == appv1.OperationRunning &&
-			strings.Contains(st.Message, "waiting for healthy state of apps/Deployment first (wave 0)") {
-			sawWaiting = true
-		}
-		return syncedHealthy(repo.Head())(app), nil
+	waitApp(t, name, "an operation waiting for wave 0", func(app *appv1.Application) bool {
+		st := app.Status.OperationState
+		return app.Operation != nil && st != nil && st.Phase == appv1.OperationRunning &&
+			strings.Contains(st.Message, "waiting for healthy state of apps/Deployment first (wave 0)")
 	})
-	if !sawWaiting {
-		t.Errorf("the operation never said it waited for wave 0")
+	if _, err := cluster.Client.CoreV1().ConfigMaps(ns).Get(ctx, "after", metav1.GetOptions{}); !isNotFound(err) {
+		t.Fatalf("wave 1 exists while wave 0 is not healthy (%v)", err)
 	}
-	app, err := getApp(ctx, name)
-	if err != nil {
+
+	// Let the Pods be scheduled: wave 0 becomes Available, then wave 1 goes.
+	nodes, err := cluster.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil || len(nodes.Items) == 0 {
+		t.Fatalf("nodes: %v", err)
+	}
+	node := nodes.Items[0].Name
+	patch := fmt.Sprintf(`{"metadata":{"labels":{%q:"true"}}}`, label)
+	if _, err := cluster.Client.CoreV1().Nodes().Patch(ctx, node, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		unlabel := fmt.Sprintf(`{"metadata":{"labels":{%q:null}}}`, label)
+		_, _ = cluster.Client.CoreV1().Nodes().Patch(context.Background(), node, types.MergePatchType, []byte(unlabel), metav1.PatchOptions{})
+	})
+	app := waitApp(t, name, "Synced and Healthy", syncedHealthy(repo.Head()))
 	if app.Operation != nil || app.Status.OperationState.Phase != appv1.OperationSucceeded {
 		t.Errorf("operation %+v, phase %s after the sync", app.Operation, app.Status.OperationState.Phase)
+	}
+	d, err := cluster.Client.AppsV1().Deployments(ns).Get(ctx, "first", metav1.GetOptions{})
+	if err != nil || !available(d) {
+		t.Errorf("Deployment first not Available after the sync (%v)", err)
 	}
 	if n := len(app.Status.History); n != 1 {
 		t.Errorf("%d history entries for one sync, want 1", n)
