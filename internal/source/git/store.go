@@ -175,31 +175,41 @@ func (s *Store) PruneCheckouts(ctx context.Context, idle time.Duration) (int, er
 }
 
 func (r *repo) prune(ctx context.Context, now time.Time, idle time.Duration) (int, error) {
-	// Holding the checkout lock, no checkout is being written from one
-	// about to go.
+	trash, err := r.retireAll(ctx, now, idle)
+	// Deleting, which may take long for a large tree, needs no lock: the
+	// retired checkouts are out of everyone's way already.
+	removed := 0
+	for _, dir := range trash {
+		if rmErr := os.RemoveAll(dir); rmErr != nil {
+			return removed, fmt.Errorf("prune checkout: %w", rmErr)
+		}
+		removed++
+	}
+	return removed, err
+}
+
+// retireAll retires every checkout unused during the last idle, holding the
+// checkout lock so that no checkout is being written from one about to go.
+func (r *repo) retireAll(ctx context.Context, now time.Time, idle time.Duration) ([]string, error) {
 	if err := lock(ctx, r.checkout); err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer func() { <-r.checkout }()
 	entries, err := os.ReadDir(r.checkoutDir)
 	if err != nil {
-		return 0, fmt.Errorf("prune checkouts: %w", err)
+		return nil, fmt.Errorf("prune checkouts: %w", err)
 	}
-	removed := 0
+	var trash []string
 	for _, e := range entries {
-		trash, ok, err := r.retire(e.Name(), now, idle)
+		dir, ok, err := r.retire(e.Name(), now, idle)
 		if err != nil {
-			return removed, err
+			return trash, err
 		}
-		if !ok {
-			continue
+		if ok {
+			trash = append(trash, dir)
 		}
-		if err := os.RemoveAll(trash); err != nil {
-			return removed, fmt.Errorf("prune checkout: %w", err)
-		}
-		removed++
 	}
-	return removed, nil
+	return trash, nil
 }
 
 // retire moves the checkout name out of the way when it was not handed out
@@ -215,7 +225,7 @@ func (r *repo) retire(name string, now time.Time, idle time.Duration) (string, b
 	if name == r.lastCheckout || now.Sub(last) < idle {
 		return "", false, nil
 	}
-	trash := filepath.Join(r.checkoutDir, ".pruned-"+name)
+	trash := filepath.Join(r.checkoutDir, fmt.Sprintf(".pruned-%s-%d", name, now.UnixNano()))
 	if err := os.Rename(filepath.Join(r.checkoutDir, name), trash); err != nil {
 		return "", false, fmt.Errorf("prune checkout: %w", err)
 	}
