@@ -27,7 +27,7 @@ func TestSyncWavesWaitForHealth(t *testing.T) {
 	srv := gittest.NewServer(t)
 	label := "tether-test-" + ns
 	first := strings.Replace(deployment("first", 2), `"containers":`, `"nodeSelector":{"`+label+`":"true"},"containers":`, 1)
-	wave1 := strings.Replace(configMap("after", "1"), "metadata:\n", "metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: \"1\"\n", 1)
+	wave1 := inWave(configMap("after", "1"), 1)
 	repo := srv.NewRepo("waves", map[string]string{"m/deploy.json": first, "m/cm.yaml": wave1})
 	name := "waves-" + ns
 	applyApp(t, dirApp(name, repo.URL, "m", ns, autoPrune), nil)
@@ -87,7 +87,7 @@ func TestTerminateWaitingOperation(t *testing.T) {
 	ns := cluster.Namespace(t)
 	srv := gittest.NewServer(t)
 	stuck := strings.Replace(deployment("stuck", 1), `"containers":`, `"nodeSelector":{"no-such-node":"true"},"containers":`, 1)
-	wave1 := strings.Replace(configMap("after", "1"), "metadata:\n", "metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: \"1\"\n", 1)
+	wave1 := inWave(configMap("after", "1"), 1)
 	repo := srv.NewRepo("stuck", map[string]string{"m/deploy.json": stuck, "m/cm.yaml": wave1})
 	name := "stuck-" + ns
 	applyApp(t, dirApp(name, repo.URL, "m", ns, autoPrune), nil)
@@ -109,4 +109,9 @@ func TestTerminateWaitingOperation(t *testing.T) {
 	if _, err := cluster.Client.CoreV1().ConfigMaps(ns).Get(context.Background(), "after", metav1.GetOptions{}); !isNotFound(err) {
 		t.Errorf("wave 1 was applied after all (%v)", err)
 	}
+}
+
+// inWave puts a YAML manifest with a metadata block in sync wave n.
+func inWave(manifest string, n int) string {
+	return strings.Replace(manifest, "metadata:\n", fmt.Sprintf("metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: \"%d\"\n", n), 1)
 }

@@ -34,18 +34,24 @@ func TestTrackingID(t *testing.T) {
 	}
 }
 
-func TestOwnWritesAreNotReported(t *testing.T) {
-	obj := func(rv string) *unstructured.Unstructured {
-		u := &unstructured.Unstructured{}
-		u.SetAPIVersion("v1")
-		u.SetKind("ConfigMap")
-		u.SetNamespace("prod")
-		u.SetName("settings")
-		u.SetUID("uid-1")
-		u.SetResourceVersion(rv)
-		u.SetAnnotations(map[string]string{TrackingAnnotation: TrackingID("web", u)})
-		return u
+// tracked is ConfigMap prod/settings (UID uid-1) at resourceVersion rv,
+// tracked as app's ("" for none).
+func tracked(app, rv string) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{}
+	u.SetAPIVersion("v1")
+	u.SetKind("ConfigMap")
+	u.SetNamespace("prod")
+	u.SetName("settings")
+	u.SetUID("uid-1")
+	u.SetResourceVersion(rv)
+	if app != "" {
+		u.SetAnnotations(map[string]string{TrackingAnnotation: TrackingID(app, u)})
 	}
+	return u
+}
+
+func TestOwnWritesAreNotReported(t *testing.T) {
+	obj := func(rv string) *unstructured.Unstructured { return tracked("web", rv) }
 	type event struct {
 		kind string // add, update, delete, expect
 		rv   string
@@ -93,19 +99,7 @@ func TestOwnWritesAreNotReported(t *testing.T) {
 // TestTakenOverObjectTellsItsPreviousOwner: an object whose tracking id
 // moves to another Application (or is edited away) changed for both.
 func TestTakenOverObjectTellsItsPreviousOwner(t *testing.T) {
-	owned := func(app string) *unstructured.Unstructured {
-		u := &unstructured.Unstructured{}
-		u.SetAPIVersion("v1")
-		u.SetKind("ConfigMap")
-		u.SetNamespace("prod")
-		u.SetName("settings")
-		u.SetUID("uid-1")
-		u.SetResourceVersion("2")
-		if app != "" {
-			u.SetAnnotations(map[string]string{TrackingAnnotation: TrackingID(app, u)})
-		}
-		return u
-	}
+	owned := func(app string) *unstructured.Unstructured { return tracked(app, "2") }
 	var got []string
 	c := NewCache(nil, nil, func(app string) { got = append(got, app) })
 	c.handler().OnUpdate(owned("web"), owned("other"))
