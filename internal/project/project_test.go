@@ -123,3 +123,25 @@ func TestUnenforced(t *testing.T) {
 		t.Errorf("Unenforced of an empty project = %q", got)
 	}
 }
+
+// FuzzPermitted: any pattern and value are judged without panicking, and a
+// "*" entry always permits.
+func FuzzPermitted(f *testing.F) {
+	f.Add("https://github.com/org/*", "git@github.com:org/app.git", "team-*", "team-a")
+	f.Add("!a[", "ssh://x@y:", "!", "")
+	f.Fuzz(func(t *testing.T, pattern, url, nsPattern, ns string) {
+		p := &appv1.AppProject{Spec: appv1.AppProjectSpec{
+			SourceRepos:      []string{pattern},
+			Destinations:     []appv1.ApplicationDestination{{Server: pattern, Namespace: nsPattern}},
+			SourceNamespaces: []string{nsPattern},
+		}}
+		SourcePermitted(p, url)
+		DestinationPermitted(p, url, ns, ns)
+		SourceNamespacePermitted(p, ns, "argocd")
+		KindPermitted(p, pattern, nsPattern, ns, true)
+		all := &appv1.AppProject{Spec: appv1.AppProjectSpec{SourceRepos: []string{"*"}}}
+		if !SourcePermitted(all, url) {
+			t.Errorf("sourceRepos [*] refused %q", url)
+		}
+	})
+}

@@ -63,3 +63,20 @@ func TestAutoRetry(t *testing.T) {
 		t.Errorf("automated sync with a retry policy: %+v, want it as written", got)
 	}
 }
+
+// FuzzRetryWait: any backoff a user writes is judged without panicking and
+// never waits longer than a set maxDuration.
+func FuzzRetryWait(f *testing.F) {
+	f.Add("5s", int64(2), "3m", int64(3))
+	f.Add("30", int64(10), "0", int64(60))
+	f.Fuzz(func(t *testing.T, duration string, factor int64, maxDuration string, n int64) {
+		b := &appv1.Backoff{Duration: duration, Factor: &factor, MaxDuration: maxDuration}
+		wait, err := retryWait(appv1.RetryStrategy{Limit: -1, Backoff: b}, n)
+		if err != nil {
+			return
+		}
+		if maxWait, err := parseRetryDuration(maxDuration); err == nil && maxWait > 0 && wait > maxWait {
+			t.Errorf("waits %s, more than maxDuration %s", wait, maxWait)
+		}
+	})
+}
