@@ -28,7 +28,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 		quietReconciles: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tether_application_quiet_reconciles_total",
-			Help: "Reconciles that stopped early: nothing the last one read had changed (the Application, its live objects, the AppProjects, the commit of its target revision).",
+			Help: "Reconciles that stopped early: nothing the last one read had changed (the Application, its live objects, its AppProject, the commit of its target revision).",
 		}),
 		statusWrites: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tether_application_status_writes_total",

@@ -16,7 +16,7 @@ import (
 // and whose status, as written or read, is what another reconcile with the
 // same inputs would compute. Its next reconcile can stop early when nothing it
 // read has changed since: the Application (its resourceVersion), its live
-// objects (their watch events), the AppProjects, and the commit its target
+// objects (their watch events), its AppProject, and the commit its target
 // revision resolves to. That is most periodic reconciles of a steady fleet,
 // which then cost a revision-cache lookup instead of a decode, a compare and
 // a health assessment.
@@ -38,9 +38,9 @@ type inputs struct {
 // quietTracker remembers quiet Applications and counts changes of what
 // their reconciles read.
 type quietTracker struct {
-	apps       sync.Map // client.ObjectKey → quietState
-	live       sync.Map // instance → *atomic.Uint64
-	projectGen atomic.Uint64
+	apps     sync.Map // client.ObjectKey → quietState
+	live     sync.Map // instance → *atomic.Uint64
+	projects sync.Map // AppProject name → *atomic.Uint64
 }
 
 // forget drops what is kept about a deleted Application.
@@ -50,17 +50,27 @@ func (q *quietTracker) forget(key client.ObjectKey, instance string) {
 }
 
 // liveChanged counts a watch event of one of instance's live objects.
-func (q *quietTracker) liveChanged(instance string) {
-	v, _ := q.live.LoadOrStore(instance, new(atomic.Uint64))
+func (q *quietTracker) liveChanged(instance string) { count(&q.live, instance) }
+
+// projectChanged counts a watch event of the AppProject name.
+func (q *quietTracker) projectChanged(name string) { count(&q.projects, name) }
+
+func count(m *sync.Map, key string) {
+	v, _ := m.LoadOrStore(key, new(atomic.Uint64))
 	v.(*atomic.Uint64).Add(1)
 }
 
-func (q *quietTracker) inputs(instance string) inputs {
-	in := inputs{projectGen: q.projectGen.Load()}
-	if v, ok := q.live.Load(instance); ok {
-		in.liveGen = v.(*atomic.Uint64).Load()
+func counted(m *sync.Map, key string) uint64 {
+	if v, ok := m.Load(key); ok {
+		return v.(*atomic.Uint64).Load()
 	}
-	return in
+	return 0
+}
+
+// inputs reads the counters of the Application instance's live objects and
+// of its project.
+func (q *quietTracker) inputs(instance, project string) inputs {
+	return inputs{liveGen: counted(&q.live, instance), projectGen: counted(&q.projects, project)}
 }
 
 // LiveChanged tells the reconciler that a live object of the Application

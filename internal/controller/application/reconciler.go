@@ -19,6 +19,7 @@ import (
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/apply"
 	"github.com/tether-gitops/tether/internal/live"
+	"github.com/tether-gitops/tether/internal/project"
 	"github.com/tether-gitops/tether/internal/render"
 	gitsource "github.com/tether-gitops/tether/internal/source/git"
 	"github.com/tether-gitops/tether/internal/target"
@@ -119,7 +120,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if r.behind(req.NamespacedName, u.GetResourceVersion()) {
 		return ctrl.Result{RequeueAfter: staleRetry}, nil
 	}
-	in := r.quiet.inputs(instanceName(u.GetNamespace(), u.GetName(), r.Namespace))
+	proj, _, _ := unstructured.NestedString(u.Object, "spec", "project")
+	if proj == "" {
+		proj = project.DefaultName
+	}
+	in := r.quiet.inputs(instanceName(u.GetNamespace(), u.GetName(), r.Namespace), proj)
 	if u.GetDeletionTimestamp() == nil && r.stillQuiet(ctx, req.NamespacedName, u, in) {
 		r.metrics.quietReconciles.Inc()
 		return ctrl.Result{RequeueAfter: r.periodic()}, nil

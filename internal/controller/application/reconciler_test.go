@@ -79,7 +79,8 @@ func TestStillQuiet(t *testing.T) {
 		{name: "the Application changed", change: func(*Reconciler, *run, *fakeSource) string { return "8" }, want: false},
 		{name: "a live object changed", change: func(r *Reconciler, _ *run, _ *fakeSource) string { r.LiveChanged("guestbook"); return "7" }, want: false},
 		{name: "another app's live object changed", change: func(r *Reconciler, _ *run, _ *fakeSource) string { r.LiveChanged("other"); return "7" }, want: true},
-		{name: "a project changed", change: func(r *Reconciler, _ *run, _ *fakeSource) string { r.quiet.projectGen.Add(1); return "7" }, want: false},
+		{name: "its project changed", change: func(r *Reconciler, _ *run, _ *fakeSource) string { r.quiet.projectChanged("default"); return "7" }, want: false},
+		{name: "another project changed", change: func(r *Reconciler, _ *run, _ *fakeSource) string { r.quiet.projectChanged("team-a"); return "7" }, want: true},
 		{name: "a new commit", change: func(r *Reconciler, _ *run, src *fakeSource) string {
 			src.commit = "c2"
 			r.Revisions.Invalidate("https://git.example/repo.git")
@@ -100,7 +101,7 @@ func TestStillQuiet(t *testing.T) {
 			src := &fakeSource{commit: "c1"}
 			r := &Reconciler{Source: src, Revisions: gitsource.NewRevisionCache(time.Minute), Options: Options{Namespace: "argocd"}}
 			ru := quietRun()
-			in := r.quiet.inputs("guestbook")
+			in := r.quiet.inputs("guestbook", "default")
 			rv := "7"
 			if tt.change != nil {
 				rv = tt.change(r, ru, src)
@@ -110,7 +111,7 @@ func TestStillQuiet(t *testing.T) {
 				left = ""
 			}
 			r.recordQuiet(key, ru, in, left)
-			next := r.quiet.inputs("guestbook")
+			next := r.quiet.inputs("guestbook", "default")
 			if got := r.stillQuiet(context.Background(), key, app(rv), next); got != tt.want {
 				t.Errorf("stillQuiet = %v, want %v", got, tt.want)
 			}

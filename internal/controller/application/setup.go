@@ -65,7 +65,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, triggers Triggers, worke
 // project's new rules apply at once.
 func (r *Reconciler) appsOfProject(ctx context.Context, obj client.Object) []reconcile.Request {
 	// No Application is quiet under a project that changed.
-	r.quiet.projectGen.Add(1)
+	r.quiet.projectChanged(obj.GetName())
 	list := &unstructured.UnstructuredList{}
 	list.SetGroupVersionKind(appv1.GroupVersion.WithKind("ApplicationList"))
 	if err := r.Reader.List(ctx, list); err != nil {
