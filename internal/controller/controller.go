@@ -301,7 +301,7 @@ func setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	if err := r.SetupWithManager(mgr, triggers, opts.Workers); err != nil {
 		return err
 	}
-	router := &pushRouter{client: mgr.GetClient(), namespace: opts.Namespace, revisions: revisions, apps: r, triggers: triggers}
+	router := &pushRouter{client: mgr.GetClient(), reader: mgr.GetCache(), namespace: opts.Namespace, revisions: revisions, apps: r, triggers: triggers}
 	if err := addWebhook(mgr, opts.WebhookAddr, mgr.GetAPIReader(), router, mgr.GetLogger()); err != nil {
 		return err
 	}

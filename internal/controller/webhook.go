@@ -12,6 +12,8 @@ import (
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -27,7 +29,11 @@ import (
 // pushRouter turns push events into reconciles of the Applications they
 // concern.
 type pushRouter struct {
-	client    client.Client
+	client client.Client
+	// reader lists Applications and ApplicationSets as unstructured
+	// objects from the watch cache the controllers already keep (a typed
+	// list would start second, typed informers).
+	reader    client.Reader
 	namespace string
 	revisions *gitsource.RevisionCache
 	apps      *application.Reconciler
@@ -41,15 +47,25 @@ type pushRouter struct {
 // periodic reconcile, without rendering: a push to a monorepo costs one
 // reconcile per touched Application, not one per Application.
 func (p *pushRouter) onPush(ctx context.Context, push webhook.Push) {
-	var apps appv1.ApplicationList
-	if err := p.client.List(ctx, &apps, client.InNamespace(p.namespace)); err != nil {
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(appv1.GroupVersion.WithKind("ApplicationList"))
+	if err := p.reader.List(ctx, list, client.InNamespace(p.namespace), client.UnsafeDisableDeepCopy); err != nil {
 		logr.FromContextOrDiscard(ctx).Error(err, "list applications for a push")
 		return
 	}
 	var now []string
 	skipped := 0
-	for i := range apps.Items {
-		app := &apps.Items[i]
+	for i := range list.Items {
+		u := &list.Items[i]
+		// Most Applications of a large fleet use other repositories: rule
+		// them out before decoding.
+		if repo, found, _ := unstructured.NestedString(u.Object, "spec", "source", "repoURL"); found && !push.MatchesRepo(repo) {
+			continue
+		}
+		app := &appv1.Application{}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, app); err != nil {
+			continue
+		}
 		src := app.Spec.GetSource()
 		if !push.MatchesRepo(src.RepoURL) || !push.MatchesRevision(src.TargetRevision) {
 			continue
@@ -142,13 +158,17 @@ func addWebhook(mgr manager.Manager, addr string, reader client.Reader, router *
 // pushed repository and revision to generate again, through Argo CD's
 // application-set-refresh annotation.
 func (p *pushRouter) refreshAppSets(ctx context.Context, push webhook.Push) {
-	var sets appv1.ApplicationSetList
-	if err := p.client.List(ctx, &sets, client.InNamespace(p.namespace)); err != nil {
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(appv1.GroupVersion.WithKind("ApplicationSetList"))
+	if err := p.reader.List(ctx, list, client.InNamespace(p.namespace)); err != nil {
 		logr.FromContextOrDiscard(ctx).Error(err, "list applicationsets for a push")
 		return
 	}
-	for i := range sets.Items {
-		set := &sets.Items[i]
+	for i := range list.Items {
+		set := &appv1.ApplicationSet{}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(list.Items[i].Object, set); err != nil {
+			continue
+		}
 		if !usesRepo(set.Spec.Generators, push) {
 			continue
 		}

@@ -56,6 +56,13 @@ func TestPushWebhook(t *testing.T) {
 		t.Fatalf("an unsigned push changed the app: %v %v", app.Status.Sync.Revision, err)
 	}
 
+	before := map[[2]string]int{}
+	for _, kind := range []string{"applications", "applicationsets"} {
+		path := "/apis/argoproj.io/v1alpha1/namespaces/" + argocd + "/" + kind
+		for _, verb := range []string{http.MethodGet, "WATCH"} {
+			before[[2]string{verb, path}] = controllerRequests.Count(verb, path)
+		}
+	}
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write(payload)
 	if code := postHook(t, payload, "sha256="+hex.EncodeToString(mac.Sum(nil))); code != http.StatusOK {
@@ -66,6 +73,14 @@ func TestPushWebhook(t *testing.T) {
 		return err == nil && cm.Data["value"] == "2", nil
 	})
 	waitApp(t, name, "Synced at the pushed commit", syncedHealthy(next))
+
+	// The push was routed from the controllers' watch cache: it started no
+	// list or watch, as a second (typed) informer would.
+	for key, n := range before {
+		if got := controllerRequests.Count(key[0], key[1]); got != n {
+			t.Errorf("the push made %d %s requests for %s", got-n, key[0], key[1])
+		}
+	}
 }
 
 func githubPush(repoURL, before, after string, files ...string) []byte {
