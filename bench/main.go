@@ -28,6 +28,7 @@ type config struct {
 	profile               string
 	profileSeconds        int
 	controllerFlags       string
+	keep                  bool
 }
 
 func main() {
@@ -42,6 +43,7 @@ func main() {
 	flag.StringVar(&c.scenarios, "scenarios", "cold,idle,monorepo,push,drift,helm", "scenarios to run, in order")
 	flag.StringVar(&c.profile, "profile", "", "write CPU profiles of the API server and the controller (cold sync) and the API server's requests (idle) to this folder")
 	flag.IntVar(&c.profileSeconds, "profile-seconds", 20, "length of the CPU profiles taken from the start of a cold sync")
+	flag.BoolVar(&c.keep, "keep", false, "keep the work folder (controller logs, control plane logs) after the run")
 	flag.StringVar(&c.controllerFlags, "controller-flags", "", "extra flags for `tether controller`, space-separated (e.g. \"--workers=100\")")
 	flag.Parse()
 	if err := run(context.Background(), c, os.Stderr); err != nil {
@@ -59,7 +61,11 @@ func run(ctx context.Context, c config, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	if c.keep {
+		fmt.Fprintf(log, "bench: keeping %s\n", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Minute)
 	defer cancel()
 	e, err := newEnv(ctx, dir, tether, log)

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/webhook"
@@ -51,5 +52,26 @@ func TestUsesRepo(t *testing.T) {
 	}
 	if usesRepo(gen("https://git.example/org/gitops.git", "release"), push) {
 		t.Error("another branch matched")
+	}
+}
+
+func TestRoutingView(t *testing.T) {
+	u := &unstructured.Unstructured{Object: map[string]any{
+		"metadata": map[string]any{"name": "web", "namespace": "argocd",
+			"annotations": map[string]any{appv1.AnnotationKeyManifestGeneratePaths: "."}},
+		"spec": map[string]any{"source": map[string]any{"repoURL": "https://git.example/gitops.git", "targetRevision": "main", "path": "apps/web"}},
+		"status": map[string]any{"sync": map[string]any{"status": "Synced"}},
+	}}
+	app, ok := routingView(u)
+	if !ok || app.Name != "web" || app.Spec.Source.Path != "apps/web" || app.Spec.Source.TargetRevision != "main" ||
+		app.Annotations[appv1.AnnotationKeyManifestGeneratePaths] != "." {
+		t.Errorf("routingView = %+v, %v", app, ok)
+	}
+	multi := &unstructured.Unstructured{Object: map[string]any{
+		"metadata": map[string]any{"name": "multi"},
+		"spec":     map[string]any{"sources": []any{map[string]any{"repoURL": "https://git.example/a.git", "path": "x"}}},
+	}}
+	if app, ok := routingView(multi); !ok || app.Spec.GetSource().RepoURL != "https://git.example/a.git" {
+		t.Errorf("routingView of a multi-source app = %+v, %v", app.Spec, ok)
 	}
 }
