@@ -59,7 +59,7 @@ func TestRoutingView(t *testing.T) {
 	u := &unstructured.Unstructured{Object: map[string]any{
 		"metadata": map[string]any{"name": "web", "namespace": "argocd",
 			"annotations": map[string]any{appv1.AnnotationKeyManifestGeneratePaths: "."}},
-		"spec": map[string]any{"source": map[string]any{"repoURL": "https://git.example/gitops.git", "targetRevision": "main", "path": "apps/web"}},
+		"spec":   map[string]any{"source": map[string]any{"repoURL": "https://git.example/gitops.git", "targetRevision": "main", "path": "apps/web"}},
 		"status": map[string]any{"sync": map[string]any{"status": "Synced"}},
 	}}
 	app, ok := routingView(u)
