@@ -103,6 +103,12 @@ func writeFrom(ctx context.Context, st *filesystem.Storage, base *object.Commit,
 			return err
 		}
 	}
+	return publish(tmp, dir)
+}
+
+// publish moves the finished checkout tmp into place as dir; a dir that
+// appeared meanwhile (written by another process) is as good.
+func publish(tmp, dir string) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
@@ -216,13 +222,7 @@ func writeCheckout(ctx context.Context, st *filesystem.Storage, c *object.Commit
 	if err := w.write(tree, tmp); err != nil {
 		return err
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, dir); err != nil && !isDir(dir) {
-		return err
-	}
-	return nil
+	return publish(tmp, dir)
 }
 
 // treeWriter writes git trees to disk.
