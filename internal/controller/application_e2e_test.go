@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/controller/controllertest"
 	"github.com/tether-gitops/tether/internal/devcluster/clustertest"
 	"github.com/tether-gitops/tether/internal/gitserver/gittest"
 )
@@ -94,34 +95,13 @@ func assertImage(t *testing.T, ns, name, image string) {
 	}
 }
 
-// dirApp is an Application of plain manifests in repo at path, deployed to
-// ns, with the given sync policy.
-func dirApp(name, repoURL, path, ns, policy string) string {
-	return `apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: ` + name + `
-spec:
-  project: default
-  source:
-    repoURL: ` + repoURL + `
-    targetRevision: main
-    path: ` + path + `
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: ` + ns + `
-` + policy
-}
+// Manifest builders shared by the e2e packages.
+var (
+	dirApp    = controllertest.DirApp
+	configMap = controllertest.ConfigMap
+)
 
-const autoPrune = `  syncPolicy:
-    automated:
-      prune: true
-      selfHeal: true
-`
-
-func configMap(name, value string) string {
-	return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\ndata:\n  value: \"" + value + "\"\n"
-}
+const autoPrune = controllertest.AutoPrune
 
 // TestPruneAndAllowEmpty: objects removed from Git are deleted when prune is
 // on; a render that became empty prunes nothing unless allowEmpty is set.

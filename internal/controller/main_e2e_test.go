@@ -13,7 +13,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
@@ -116,12 +115,7 @@ func example(t *testing.T, file, url string) string {
 
 // getApp reads the Application as typed.
 func getApp(ctx context.Context, name string) (*appv1.Application, error) {
-	u, err := dyn.Resource(appsGVR).Namespace(argocd).Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
-		return nil, err
-	}
-	app := &appv1.Application{}
-	return app, runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, app)
+	return controllertest.GetApp(ctx, dyn, argocd, name)
 }
 
 // waitApp polls the Application until cond holds; it fails the test with

@@ -14,7 +14,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/yaml"
 
@@ -181,12 +180,7 @@ func createApp(t *testing.T, manifest string) {
 
 // getApp reads the Application as typed.
 func getApp(ctx context.Context, name string) (*appv1.Application, error) {
-	u, err := dyn.Resource(appsGVR).Namespace(argocd).Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
-		return nil, err
-	}
-	app := &appv1.Application{}
-	return app, runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, app)
+	return controllertest.GetApp(ctx, dyn, argocd, name)
 }
 
 // waitApp polls the Application until cond holds.
@@ -218,34 +212,13 @@ func outOfSync(commit string) func(*appv1.Application) bool {
 	}
 }
 
-// dirApp is an Application of plain manifests in repo at path, deployed to
-// ns, with a sync policy (policy may be "").
-func dirApp(name, repoURL, path, ns, policy string) string {
-	return `apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: ` + name + `
-spec:
-  project: default
-  source:
-    repoURL: ` + repoURL + `
-    targetRevision: main
-    path: ` + path + `
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: ` + ns + `
-` + policy
-}
+// Manifest builders shared by the e2e packages.
+var (
+	dirApp    = controllertest.DirApp
+	configMap = controllertest.ConfigMap
+)
 
-const autoPrune = `  syncPolicy:
-    automated:
-      prune: true
-      selfHeal: true
-`
-
-func configMap(name, value string) string {
-	return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\ndata:\n  value: \"" + value + "\"\n"
-}
+const autoPrune = controllertest.AutoPrune
 
 func secretManifest(name, password string) string {
 	return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name + "\ntype: Opaque\nstringData:\n  password: \"" + password + "\"\n"
