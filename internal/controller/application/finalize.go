@@ -34,17 +34,16 @@ func (r *Reconciler) finalize(ctx context.Context, app *appv1.Application) (ctrl
 		return ctrl.Result{}, err
 	}
 	owned := r.Live.Owned(instanceName(app.Namespace, app.Name, r.Namespace))
-	scope := &run{r: r}
 	proj := &appv1.AppProject{}
 	switch err := r.Client.Get(ctx, client.ObjectKey{Namespace: r.Namespace, Name: project.Name(app)}, proj); {
-	case err == nil:
-		scope.project = proj
-	case !apierrors.IsNotFound(err):
+	case apierrors.IsNotFound(err):
+		proj = nil // no project: everything owned goes
+	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("read project of application %s: %w", app.Name, err)
 	}
 	remaining := 0
 	for _, obj := range owned {
-		if ok, _ := scope.permitted(obj); !ok {
+		if ok, _ := r.permitted(proj, obj); !ok {
 			continue
 		}
 		if obj.GetDeletionTimestamp() == nil {

@@ -61,23 +61,28 @@ func (run *run) refuse(kind appv1.ApplicationConditionType, msg string) bool {
 	return false
 }
 
-// permitted reports whether the project lets the Application manage obj; if
-// not, why.
+// permitted reports whether the run's project lets the Application manage
+// obj; if not, why.
 func (run *run) permitted(obj *unstructured.Unstructured) (bool, string) {
-	if run.project == nil {
+	return run.r.permitted(run.project, obj)
+}
+
+// permitted reports whether proj (nil: no project) lets its Applications
+// manage obj; if not, why.
+func (r *Reconciler) permitted(proj *appv1.AppProject, obj *unstructured.Unstructured) (bool, string) {
+	if proj == nil {
 		return true, ""
 	}
 	gvk := obj.GroupVersionKind()
-	namespaced, err := run.r.Live.Namespaced(gvk)
+	namespaced, err := r.Live.Namespaced(gvk)
 	if err != nil {
 		return false, fmt.Sprintf("failed to get API resource info for %s/%s: unable to verify permissions", gvk.Group, gvk.Kind)
 	}
-	name := run.project.Name
-	if !project.KindPermitted(run.project, gvk.Group, gvk.Kind, obj.GetName(), namespaced) {
-		return false, fmt.Sprintf("resource %s:%s is not permitted in project %s", gvk.Group, gvk.Kind, name)
+	if !project.KindPermitted(proj, gvk.Group, gvk.Kind, obj.GetName(), namespaced) {
+		return false, fmt.Sprintf("resource %s:%s is not permitted in project %s", gvk.Group, gvk.Kind, proj.Name)
 	}
-	if namespaced && !project.DestinationPermitted(run.project, inClusterServer, inClusterName, obj.GetNamespace()) {
-		return false, fmt.Sprintf("namespace %s is not permitted in project '%s'", obj.GetNamespace(), name)
+	if namespaced && !project.DestinationPermitted(proj, inClusterServer, inClusterName, obj.GetNamespace()) {
+		return false, fmt.Sprintf("namespace %s is not permitted in project '%s'", obj.GetNamespace(), proj.Name)
 	}
 	return true, ""
 }
