@@ -40,13 +40,14 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, triggers *Triggers, work
 }
 
 // appsOfProject lists the Applications of a changed AppProject, so that a
-// project's new rules apply at once.
+// project's new rules apply at once. It runs in the AppProject informer's
+// event handler, so it only reads the cache, without copying it.
 func (r *Reconciler) appsOfProject(ctx context.Context, obj client.Object) []reconcile.Request {
 	// No Application is quiet under a project that changed.
 	r.quiet.projectChanged(obj.GetName())
 	list := &unstructured.UnstructuredList{}
 	list.SetGroupVersionKind(appv1.GroupVersion.WithKind("ApplicationList"))
-	if err := r.Reader.List(ctx, list); err != nil {
+	if err := r.Reader.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
 		return nil
 	}
 	var out []reconcile.Request
