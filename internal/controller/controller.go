@@ -263,7 +263,7 @@ func setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	if err != nil {
 		return err
 	}
-	triggers := application.NewTriggers(16384)
+	triggers := application.NewTriggers()
 	var r *application.Reconciler
 	liveCache := live.NewCache(dyn, mgr.GetRESTMapper(), func(app string) {
 		r.LiveChanged(app)

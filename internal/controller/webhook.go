@@ -12,6 +12,7 @@ import (
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -37,7 +38,10 @@ type pushRouter struct {
 	namespace string
 	revisions *gitsource.RevisionCache
 	apps      *application.Reconciler
-	triggers  application.Triggers
+	triggers  *application.Triggers
+	// elected is closed once this replica leads (see manager.Elected);
+	// nil means it always does.
+	elected <-chan struct{}
 }
 
 // onPush refreshes at once every Application of the pushed repository and
@@ -46,6 +50,15 @@ type pushRouter struct {
 // does not list files. The others move to the new commit at their next
 // periodic reconcile, without rendering: a push to a monorepo costs one
 // reconcile per touched Application, not one per Application.
+//
+// On the leader the refresh goes straight to its reconciler's queue. A
+// replica that is not the leader runs no reconciler, so it asks the leader
+// through the API, as Argo CD's server does: it sets the refresh annotation
+// (normal) on each touched Application; the leader's reconcile then asks
+// the repository again whatever its revision cache holds, and removes the
+// annotation. A stand-by never rendered, so it cannot tell which
+// Applications read files outside their path: those move at the leader's
+// next periodic reconcile.
 func (p *pushRouter) onPush(ctx context.Context, push webhook.Push) {
 	list := &unstructured.UnstructuredList{}
 	list.SetGroupVersionKind(appv1.GroupVersion.WithKind("ApplicationList"))
@@ -53,7 +66,7 @@ func (p *pushRouter) onPush(ctx context.Context, push webhook.Push) {
 		logr.FromContextOrDiscard(ctx).Error(err, "list applications for a push")
 		return
 	}
-	var now []string
+	var now []types.NamespacedName
 	skipped := 0
 	for i := range list.Items {
 		app, ok := routingView(&list.Items[i])
@@ -67,17 +80,51 @@ func (p *pushRouter) onPush(ctx context.Context, push webhook.Push) {
 		p.revisions.Invalidate(src.RepoURL)
 		instance := target.InstanceName(app.Namespace, app.Name, p.namespace)
 		if touched(push, app) || p.apps.Reads(instance, push.ChangedFiles) {
-			now = append(now, instance)
+			now = append(now, client.ObjectKeyFromObject(app))
 		} else {
 			skipped++
 		}
 	}
-	for _, name := range now {
-		p.triggers.App(name, p.namespace)
+	route := "queue"
+	if p.leading() {
+		for _, key := range now {
+			p.triggers.App(target.InstanceName(key.Namespace, key.Name, p.namespace), p.namespace)
+		}
+	} else {
+		route = "refresh annotation"
+		p.annotateRefresh(ctx, now)
 	}
 	p.refreshAppSets(ctx, push)
 	logr.FromContextOrDiscard(ctx).Info("push received", "provider", push.Provider, "branch", push.Branch,
-		"after", push.After, "refreshed", len(now), "untouched", skipped)
+		"after", push.After, "refreshed", len(now), "untouched", skipped, "route", route)
+}
+
+// leading reports whether this replica is the leader, whose reconcilers
+// run; true when leader election is off.
+func (p *pushRouter) leading() bool {
+	if p.elected == nil {
+		return true
+	}
+	select {
+	case <-p.elected:
+		return true
+	default:
+		return false
+	}
+}
+
+// refreshPatch asks for a normal refresh through Argo CD's annotation.
+const refreshPatch = `{"metadata":{"annotations":{"` + appv1.AnnotationKeyRefresh + `":"` + string(appv1.RefreshTypeNormal) + `"}}}`
+
+// annotateRefresh sets the refresh annotation on each Application of keys,
+// for the leader's reconciler to act on.
+func (p *pushRouter) annotateRefresh(ctx context.Context, keys []types.NamespacedName) {
+	for _, key := range keys {
+		app := &appv1.Application{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
+		if err := p.client.Patch(ctx, app, client.RawPatch(types.MergePatchType, []byte(refreshPatch))); client.IgnoreNotFound(err) != nil {
+			logr.FromContextOrDiscard(ctx).Error(err, "request a refresh", "application", key.String())
+		}
+	}
 }
 
 // routingView is what routing a push needs of an Application: its name,
@@ -131,12 +178,14 @@ func webhookSecrets(c client.Reader, ns string) func(ctx context.Context) (webho
 	}
 }
 
-// addWebhook serves the push webhook on addr while mgr runs. The receiver
-// runs on every replica, but only the leader's reconcilers act on it.
+// addWebhook serves the push webhook on addr while mgr runs, on every
+// replica: a Service in front of the replicas sends a push to any of them,
+// and onPush routes it to the leader.
 func addWebhook(mgr manager.Manager, addr string, reader client.Reader, router *pushRouter, log logr.Logger) error {
 	if addr == "" || addr == "0" {
 		return nil
 	}
+	router.elected = mgr.Elected()
 	h, err := webhook.New(webhook.Options{
 		Secrets:    webhookSecrets(reader, router.namespace),
 		OnPush:     router.onPush,
@@ -147,25 +196,39 @@ func addWebhook(mgr manager.Manager, addr string, reader client.Reader, router *
 	}
 	mux := http.NewServeMux()
 	mux.Handle(webhook.Path, h)
-	return mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
-		l, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fmt.Errorf("webhook listener: %w", err)
-		}
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
-			BaseContext: func(net.Listener) context.Context { return logr.NewContext(ctx, log) }}
-		go func() {
-			<-ctx.Done()
-			shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = srv.Shutdown(shutdown)
-		}()
-		log.Info("serving push webhooks", "addr", l.Addr().String(), "path", webhook.Path)
-		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	}))
+	return mgr.Add(&webhookServer{addr: addr, handler: mux, log: log})
+}
+
+// webhookServer serves push webhooks. It runs whether or not this replica
+// leads (NeedLeaderElection is false).
+type webhookServer struct {
+	addr    string
+	handler http.Handler
+	log     logr.Logger
+}
+
+// NeedLeaderElection is false: every replica takes pushes.
+func (s *webhookServer) NeedLeaderElection() bool { return false }
+
+// Start serves until ctx ends.
+func (s *webhookServer) Start(ctx context.Context) error {
+	l, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("webhook listener: %w", err)
+	}
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return logr.NewContext(ctx, s.log) }}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	s.log.Info("serving push webhooks", "addr", l.Addr().String(), "path", webhook.Path)
+	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 // refreshAppSets asks every ApplicationSet with a Git generator on the

@@ -1,12 +1,22 @@
 package controller
 
 import (
+	"context"
+	"fmt"
+	"maps"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/controller/application"
+	gitsource "github.com/tether-gitops/tether/internal/source/git"
 	"github.com/tether-gitops/tether/internal/webhook"
 )
 
@@ -73,5 +83,66 @@ func TestRoutingView(t *testing.T) {
 	}}
 	if app, ok := routingView(multi); !ok || app.Spec.GetSource().RepoURL != "https://git.example/a.git" {
 		t.Errorf("routingView of a multi-source app = %+v, %v", app.Spec, ok)
+	}
+}
+
+// TestPushRoute: the leader queues the touched Applications; a stand-by,
+// whose reconcilers do not run, sets the refresh annotation on them
+// instead, for the leader to act on. Untouched Applications are left alone
+// either way.
+func TestPushRoute(t *testing.T) {
+	const repo = "https://git.example/org/gitops.git"
+	push := webhook.Push{RepoURLs: []string{repo}, Branch: "main", DefaultBranch: "main", ChangedFiles: []string{"apps/a/cm.yaml"}}
+	for _, leader := range []bool{true, false} {
+		t.Run(fmt.Sprintf("leader=%v", leader), func(t *testing.T) {
+			scheme, err := Scheme()
+			if err != nil {
+				t.Fatal(err)
+			}
+			app := func(name, path string) *appv1.Application {
+				return &appv1.Application{ObjectMeta: metav1.ObjectMeta{Namespace: "argocd", Name: name},
+					Spec: appv1.ApplicationSpec{Source: &appv1.ApplicationSource{RepoURL: repo, TargetRevision: "main", Path: path}}}
+			}
+			c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(app("a", "apps/a"), app("b", "apps/b")).Build()
+			elected := make(chan struct{})
+			if leader {
+				close(elected)
+			}
+			apps := &application.Reconciler{}
+			apps.Init(nil)
+			triggers := application.NewTriggers()
+			q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())
+			defer q.ShutDown()
+			if err := triggers.Source().Start(context.Background(), q); err != nil {
+				t.Fatal(err)
+			}
+			p := &pushRouter{client: c, reader: c, namespace: "argocd", revisions: gitsource.NewRevisionCache(time.Minute),
+				apps: apps, triggers: triggers, elected: elected}
+			p.onPush(context.Background(), push)
+
+			queued := map[string]bool{}
+			for q.Len() > 0 {
+				req, _ := q.Get()
+				queued[req.Name] = true
+				q.Done(req)
+			}
+			annotated := map[string]bool{}
+			for _, name := range []string{"a", "b"} {
+				got := &appv1.Application{}
+				if err := c.Get(context.Background(), client.ObjectKey{Namespace: "argocd", Name: name}, got); err != nil {
+					t.Fatal(err)
+				}
+				if kind, ok := got.RefreshRequested(); ok && kind == appv1.RefreshTypeNormal {
+					annotated[name] = true
+				}
+			}
+			wantQueued, wantAnnotated := map[string]bool{"a": true}, map[string]bool{}
+			if !leader {
+				wantQueued, wantAnnotated = map[string]bool{}, map[string]bool{"a": true}
+			}
+			if !maps.Equal(queued, wantQueued) || !maps.Equal(annotated, wantAnnotated) {
+				t.Errorf("queued %v and annotated %v, want queued %v and annotated %v", queued, annotated, wantQueued, wantAnnotated)
+			}
+		})
 	}
 }

@@ -32,7 +32,9 @@ const (
 )
 
 // Handler is told about every change of a tracked object, with the
-// Application instance name it belongs to.
+// Application instance name it belongs to. It runs in the informer's event
+// handler, which every later event of the kind waits for: it must return
+// at once, never wait for a reconcile or for room in a channel.
 type Handler func(app string)
 
 // Cache watches the kinds that Applications manage.

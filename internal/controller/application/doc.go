@@ -6,4 +6,11 @@
 // revision and render (cached by commit and source spec), compare with the
 // live objects from watches, sync when an operation or the sync policy asks
 // for it, assess health, then write the status once, only when it changed.
+// It returns a Result or an error, never both: a wait it computed (a sync
+// retry's backoff) is kept exactly; a transient error is left to the
+// queue's rate limiter.
+//
+// Requests from outside the Application watch (changes of live objects,
+// push webhooks) come through Triggers, which never block the informer or
+// request that sends them.
 package application

@@ -145,7 +145,28 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	r.recordQuiet(req.NamespacedName, run, in, rv)
-	return ctrl.Result{RequeueAfter: run.requeueAfter(r)}, run.transient
+	return run.result(r)
+}
+
+// result is what a reconcile returns: a Result or an error, never both,
+// since controller-runtime drops the Result that comes with an error.
+//
+//   - A wait the run computed (retryIn: syncPolicy.retry's backoff, a
+//     self-heal wait, a sync wave, a revision that did not resolve) is kept
+//     exactly, as a RequeueAfter; an error of the same run is in the
+//     conditions only, or the rate limiter would replace the schedule.
+//   - Otherwise a transient error (the project or a watch could not be
+//     read) is returned, and the queue's rate limiter backs off.
+//   - Otherwise the next reconcile is the periodic one.
+//
+// An unreachable repository is not a transient error here: resolve asks
+// again in 30 s (retryIn), as the rate limiter's first retries, milliseconds
+// apart, would only knock on the Git host again.
+func (run *run) result(r *Reconciler) (ctrl.Result, error) {
+	if run.transient != nil && run.retryIn <= 0 {
+		return ctrl.Result{}, run.transient
+	}
+	return ctrl.Result{RequeueAfter: run.requeueAfter(r)}, nil
 }
 
 // behind reports whether the cached Application, at resourceVersion rv,

@@ -36,7 +36,8 @@ type run struct {
 	prune []*unstructured.Unstructured
 	// hardRefresh drops caches for this run.
 	hardRefresh bool
-	// transient is an error worth a backed-off retry.
+	// transient is an error worth a backed-off retry, unless retryIn
+	// schedules the next reconcile (see result).
 	transient error
 	// retryIn asks for an earlier reconcile than the periodic one.
 	retryIn time.Duration

@@ -2,7 +2,6 @@ package application
 
 import (
 	"context"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,35 +15,14 @@ import (
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
-	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/project"
 )
 
-// Triggers carries requests to reconcile an Application from outside the
-// Application watch: changes of its live objects, and push webhooks.
-type Triggers chan event.GenericEvent
-
-// NewTriggers returns a channel with room for size pending triggers.
-func NewTriggers(size int) Triggers { return make(Triggers, size) }
-
-// App asks for a reconcile of the Application with the given instance name
-// (see live.AppOf) in the controller's namespace ns.
-func (t Triggers) App(instance, ns string) {
-	name := instance
-	if before, after, ok := strings.Cut(instance, "_"); ok {
-		ns, name = before, after
-	}
-	obj := &unstructured.Unstructured{}
-	obj.SetNamespace(ns)
-	obj.SetName(name)
-	t <- event.GenericEvent{Object: obj}
-}
-
 // SetupWithManager registers the reconciler with mgr, reconciling with
 // workers in parallel.
-func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, triggers Triggers, workers int) error {
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, triggers *Triggers, workers int) error {
 	r.Init(crmetrics.Registry)
 	if r.Reader == nil {
 		// The client would send unstructured reads to the API server.
@@ -55,20 +33,21 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, triggers Triggers, worke
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("application").
 		For(app, builder.WithPredicates(ignoreStatusOnly())).
-		WatchesRawSource(source.Channel(triggers, &handler.EnqueueRequestForObject{})).
+		WatchesRawSource(triggers.Source()).
 		Watches(&appv1.AppProject{}, handler.EnqueueRequestsFromMapFunc(r.appsOfProject)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Complete(r)
 }
 
 // appsOfProject lists the Applications of a changed AppProject, so that a
-// project's new rules apply at once.
+// project's new rules apply at once. It runs in the AppProject informer's
+// event handler, so it only reads the cache, without copying it.
 func (r *Reconciler) appsOfProject(ctx context.Context, obj client.Object) []reconcile.Request {
 	// No Application is quiet under a project that changed.
 	r.quiet.projectChanged(obj.GetName())
 	list := &unstructured.UnstructuredList{}
 	list.SetGroupVersionKind(appv1.GroupVersion.WithKind("ApplicationList"))
-	if err := r.Reader.List(ctx, list); err != nil {
+	if err := r.Reader.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
 		return nil
 	}
 	var out []reconcile.Request

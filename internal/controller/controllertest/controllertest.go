@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,6 +63,32 @@ type Requests struct {
 	counts map[string]int
 }
 
+// NewRequests returns a counter of no requests yet; Config makes a
+// controller's requests count.
+func NewRequests() *Requests { return &Requests{counts: map[string]int{}} }
+
+// Config returns a copy of cfg whose requests c counts; cfg is unchanged.
+func (c *Requests) Config(cfg *rest.Config) *rest.Config {
+	cfg = rest.CopyConfig(cfg)
+	cfg.Wrap(c.wrap)
+	return cfg
+}
+
+// Writes counts the requests under the path prefix that may change
+// something: every verb but GET and WATCH.
+func (c *Requests) Writes(prefix string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for key, count := range c.counts {
+		verb, path, _ := strings.Cut(key, " ")
+		if verb != http.MethodGet && verb != "WATCH" && strings.HasPrefix(path, prefix) {
+			n += count
+		}
+	}
+	return n
+}
+
 func (c *Requests) wrap(next http.RoundTripper) http.RoundTripper {
 	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
 		verb := req.Method
@@ -96,9 +123,8 @@ func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { re
 // error ends the test binary with exit code 3.
 func Start(c *clustertest.Cluster, name string, edit func(*controller.Options)) (*Controller, error) {
 	opts := controller.DefaultOptions()
-	requests := &Requests{counts: map[string]int{}}
-	opts.Config = rest.CopyConfig(c.Config)
-	opts.Config.Wrap(requests.wrap)
+	requests := NewRequests()
+	opts.Config = requests.Config(c.Config)
 	opts.Namespace = Namespace
 	opts.LeaderElection = false
 	opts.MetricsAddr, opts.HealthAddr = "0", "0"
