@@ -3,6 +3,7 @@ package applicationset
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -46,6 +47,13 @@ type Reconciler struct {
 	Revisions *gitsource.RevisionCache
 	Recorder  events.EventRecorder
 	Options
+
+	// inbox holds the news of repositories until the event loop routes
+	// it; created on first use.
+	inboxOnce sync.Once
+	inbox     *inbox
+	// fresh is how fresh each ApplicationSet's next revisions must be.
+	fresh marks
 }
 
 func (r *Reconciler) reader() client.Reader {
@@ -87,7 +95,25 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.clearRefresh(ctx, run); err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{RequeueAfter: run.requeueAfter()}, run.transient
+	return run.result()
+}
+
+// result is what the queue does next. controller-runtime ignores the
+// Result when the error is not nil, so the two never go together:
+//   - an API error (listing, applying or deleting Applications) is
+//     returned, after the status recorded it, and the queue retries with
+//     its rate limiter's backoff, as Argo CD returns such errors;
+//   - a failed generation or an invalid Application (a name that another
+//     ApplicationSet controls), recorded in the status, is retried after
+//     RetryAfter with a nil error, as Argo CD requeues validation errors
+//     after a fixed delay: backing off would not fix a spec;
+//   - otherwise the ApplicationSet is generated again after its interval,
+//     a safety net behind the watches and the news of its repositories.
+func (run *run) result() (ctrl.Result, error) {
+	if run.transient != nil {
+		return ctrl.Result{}, run.transient
+	}
+	return ctrl.Result{RequeueAfter: run.requeueAfter()}, nil
 }
 
 // clearRefresh removes the refresh annotation once a refresh has run.
@@ -104,10 +130,11 @@ func (r *Reconciler) clearRefresh(ctx context.Context, run *run) error {
 }
 
 // requeueAfter is the ApplicationSet's refresh interval, or the retry
-// delay after a failed generation when that is sooner.
+// delay after a failed generation or an invalid Application when that is
+// sooner.
 func (run *run) requeueAfter() time.Duration {
 	d := appset.RequeueAfter(run.set)
-	if run.generateErr != nil && run.r.RetryAfter < d {
+	if (run.generateErr != nil || run.invalid) && run.r.RetryAfter < d {
 		d = run.r.RetryAfter
 	}
 	return d
