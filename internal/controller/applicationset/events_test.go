@@ -61,11 +61,17 @@ func TestNewsConcerns(t *testing.T) {
 		send func()
 		want []string
 	}{
-		{"main moved", func() { r.RevisionMoved(gitsource.RevisionChange{RepoURL: repo, Revision: "main", Commit: "b", At: at}) },
+		{"main moved", func() {
+			r.RevisionMoved(gitsource.RevisionChange{RepoURL: repo, Revision: "main", Commit: "b", At: at})
+		},
 			[]string{"head", "nested", "plain"}},
-		{"HEAD moved", func() { r.RevisionMoved(gitsource.RevisionChange{RepoURL: repo + "/", Revision: "HEAD", Commit: "b", At: at}) },
+		{"HEAD moved", func() {
+			r.RevisionMoved(gitsource.RevisionChange{RepoURL: repo + "/", Revision: "HEAD", Commit: "b", At: at})
+		},
 			[]string{"head", "nested", "other-branch", "plain"}},
-		{"staging moved", func() { r.RevisionMoved(gitsource.RevisionChange{RepoURL: repo, Revision: "refs/heads/staging", At: at}) },
+		{"staging moved", func() {
+			r.RevisionMoved(gitsource.RevisionChange{RepoURL: repo, Revision: "refs/heads/staging", At: at})
+		},
 			[]string{"head", "other-branch"}},
 		{"push to main", func() {
 			r.Pushed(webhook.Push{RepoURLs: []string{"https://git.example/org/gitops"}, Branch: "main", DefaultBranch: "main"})
