@@ -21,6 +21,7 @@ import (
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/controller/application"
+	"github.com/tether-gitops/tether/internal/controller/applicationset"
 	gitsource "github.com/tether-gitops/tether/internal/source/git"
 	"github.com/tether-gitops/tether/internal/target"
 	"github.com/tether-gitops/tether/internal/webhook"
@@ -38,6 +39,9 @@ type pushRouter struct {
 	revisions *gitsource.RevisionCache
 	apps      *application.Reconciler
 	triggers  application.Triggers
+	// sets, when set, hears of pushes in process; the refresh annotation
+	// reaches the controller of another replica.
+	sets *applicationset.Reconciler
 }
 
 // onPush refreshes at once every Application of the pushed repository and
@@ -74,6 +78,9 @@ func (p *pushRouter) onPush(ctx context.Context, push webhook.Push) {
 	}
 	for _, name := range now {
 		p.triggers.App(name, p.namespace)
+	}
+	if p.sets != nil {
+		p.sets.Pushed(push)
 	}
 	p.refreshAppSets(ctx, push)
 	logr.FromContextOrDiscard(ctx).Info("push received", "provider", push.Provider, "branch", push.Branch,
