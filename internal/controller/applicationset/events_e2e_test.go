@@ -123,7 +123,7 @@ func TestOnboardOnAPoll(t *testing.T) {
 func waitOwnedWithin(t *testing.T, timeout time.Duration, uid types.UID, want ...string) {
 	t.Helper()
 	var last []string
-	clustertest.Poll(t, timeout, fmt.Sprintf("applications %v (last seen: %v)", want, lastOf(&last)), func(ctx context.Context) (bool, error) {
+	poll(t, timeout, fmt.Sprintf("applications %v", want), func() string { return fmt.Sprintf("last seen: %v", last) }, func(ctx context.Context) (bool, error) {
 		names, err := ownedApps(ctx, uid)
 		last = names
 		return err == nil && strings.Join(names, ",") == strings.Join(want, ","), err

@@ -73,7 +73,8 @@ func (r *Reconciler) Init() {
 var appSetGVK = appv1.GroupVersion.WithKind("ApplicationSet")
 
 // Reconcile generates one ApplicationSet's Applications, applies them as
-// its policy allows, and records the outcome in its status.
+// its policy allows, and records the outcome in its status. It returns
+// either an error or a Result, never both (see run.result).
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	set := &unstructured.Unstructured{}
 	set.SetGroupVersionKind(appSetGVK)
