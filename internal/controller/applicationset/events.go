@@ -99,6 +99,13 @@ func (m *marks) done(key types.NamespacedName, t time.Time) {
 	}
 }
 
+// forget drops the mark of key, an ApplicationSet that is gone.
+func (m *marks) forget(key types.NamespacedName) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.m, key)
+}
+
 func (r *Reconciler) news() *inbox {
 	r.inboxOnce.Do(func() { r.inbox = newInbox() })
 	return r.inbox
