@@ -313,6 +313,7 @@ func setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		Revisions: revisions,
 		Options:   applicationset.Options{Namespace: opts.Namespace},
 	}
+	router.sets = sets
 	return sets.SetupWithManager(mgr, opts.Workers)
 }
 

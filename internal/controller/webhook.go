@@ -22,6 +22,7 @@ import (
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/controller/application"
+	"github.com/tether-gitops/tether/internal/controller/applicationset"
 	gitsource "github.com/tether-gitops/tether/internal/source/git"
 	"github.com/tether-gitops/tether/internal/target"
 	"github.com/tether-gitops/tether/internal/webhook"
@@ -42,6 +43,9 @@ type pushRouter struct {
 	// elected is closed once this replica leads (see manager.Elected);
 	// nil means it always does.
 	elected <-chan struct{}
+	// sets, when set, hears of pushes in process; the refresh annotation
+	// reaches the controller of another replica.
+	sets *applicationset.Reconciler
 }
 
 // onPush refreshes at once every Application of the pushed repository and
@@ -93,6 +97,9 @@ func (p *pushRouter) onPush(ctx context.Context, push webhook.Push) {
 	} else {
 		route = "refresh annotation"
 		p.annotateRefresh(ctx, now)
+	}
+	if p.sets != nil {
+		p.sets.Pushed(push)
 	}
 	p.refreshAppSets(ctx, push)
 	logr.FromContextOrDiscard(ctx).Info("push received", "provider", push.Provider, "branch", push.Branch,

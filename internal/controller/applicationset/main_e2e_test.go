@@ -36,6 +36,8 @@ var (
 
 	// requests counts the in-process controller's API requests.
 	requests *controllertest.Requests
+	// webhookURL takes the in-process controller's push webhooks.
+	webhookURL string
 
 	appsGVR    = appv1.GroupVersion.WithResource("applications")
 	appSetsGVR = appv1.GroupVersion.WithResource("applicationsets")
@@ -62,7 +64,7 @@ func startController(c *clustertest.Cluster) error {
 	if err != nil {
 		return err
 	}
-	requests = ctrl.Requests
+	requests, webhookURL = ctrl.Requests, ctrl.WebhookURL
 	return nil
 }
 

@@ -3,8 +3,10 @@ package applicationset
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
@@ -46,6 +48,13 @@ type Reconciler struct {
 	Revisions *gitsource.RevisionCache
 	Recorder  events.EventRecorder
 	Options
+
+	// inbox holds the news of repositories until the event loop routes
+	// it; created on first use.
+	inboxOnce sync.Once
+	inbox     *inbox
+	// fresh is how fresh each ApplicationSet's next revisions must be.
+	fresh marks
 }
 
 func (r *Reconciler) reader() client.Reader {
@@ -65,11 +74,15 @@ func (r *Reconciler) Init() {
 var appSetGVK = appv1.GroupVersion.WithKind("ApplicationSet")
 
 // Reconcile generates one ApplicationSet's Applications, applies them as
-// its policy allows, and records the outcome in its status.
+// its policy allows, and records the outcome in its status. It returns
+// either an error or a Result, never both (see run.result).
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	set := &unstructured.Unstructured{}
 	set.SetGroupVersionKind(appSetGVK)
 	if err := r.reader().Get(ctx, req.NamespacedName, set); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.fresh.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if set.GetDeletionTimestamp() != nil {
@@ -87,7 +100,25 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.clearRefresh(ctx, run); err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{RequeueAfter: run.requeueAfter()}, run.transient
+	return run.result()
+}
+
+// result is what the queue does next. controller-runtime ignores the
+// Result when the error is not nil, so the two never go together:
+//   - an API error (listing, applying or deleting Applications) is
+//     returned, after the status recorded it, and the queue retries with
+//     its rate limiter's backoff, as Argo CD returns such errors;
+//   - a failed generation or an invalid Application (a name that another
+//     ApplicationSet controls), recorded in the status, is retried after
+//     RetryAfter with a nil error, as Argo CD requeues validation errors
+//     after a fixed delay: backing off would not fix a spec;
+//   - otherwise the ApplicationSet is generated again after its interval,
+//     a safety net behind the watches and the news of its repositories.
+func (run *run) result() (ctrl.Result, error) {
+	if run.transient != nil {
+		return ctrl.Result{}, run.transient
+	}
+	return ctrl.Result{RequeueAfter: run.requeueAfter()}, nil
 }
 
 // clearRefresh removes the refresh annotation once a refresh has run.
@@ -104,10 +135,11 @@ func (r *Reconciler) clearRefresh(ctx context.Context, run *run) error {
 }
 
 // requeueAfter is the ApplicationSet's refresh interval, or the retry
-// delay after a failed generation when that is sooner.
+// delay after a failed generation or an invalid Application when that is
+// sooner.
 func (run *run) requeueAfter() time.Duration {
 	d := appset.RequeueAfter(run.set)
-	if run.generateErr != nil && run.r.RetryAfter < d {
+	if (run.generateErr != nil || run.invalid) && run.r.RetryAfter < d {
 		d = run.r.RetryAfter
 	}
 	return d

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -30,13 +31,18 @@ type run struct {
 	changes     []appset.Change
 	// failures are the Applications that could not be changed, by reason.
 	failures []failure
-	// transient is an error worth a backed-off retry.
+	// transient is an error worth a backed-off retry: an API error.
 	transient error
+	// invalid is set when an Application could not be changed because of
+	// what was generated: retried after RetryAfter.
+	invalid bool
 }
 
 type failure struct {
 	reason string
 	err    error
+	// invalid marks a failure that retrying soon does not fix.
+	invalid bool
 }
 
 func newRun(r *Reconciler, set *unstructured.Unstructured) (*run, error) {
@@ -74,9 +80,19 @@ func (run *run) execute(ctx context.Context) {
 
 // generate runs the generators. On failure nothing else runs: no
 // Application is created, changed or deleted this round.
+//
+// Revisions are resolved afresh after a refresh annotation, no older than
+// the news that asked for this generation (see Reconciler.RevisionMoved
+// and Pushed), else through the revision cache.
 func (run *run) generate(ctx context.Context) bool {
+	key := client.ObjectKeyFromObject(run.set)
+	mark := run.r.fresh.get(key)
+	notBefore := mark
+	if run.refresh {
+		notBefore = time.Now()
+	}
 	g := &appset.Generator{
-		Repos:    &cachedRepos{repos: run.r.Repos, cache: run.r.Revisions, fresh: run.refresh},
+		Repos:    &cachedRepos{repos: run.r.Repos, cache: run.r.Revisions, notBefore: notBefore},
 		Clusters: run.r.listClusters,
 	}
 	res, err := g.Generate(ctx, run.set)
@@ -85,6 +101,7 @@ func (run *run) generate(ctx context.Context) bool {
 		run.failGeneration(err)
 		return false
 	}
+	run.r.fresh.done(key, mark)
 	run.generated = res
 	return true
 }
@@ -165,14 +182,14 @@ func (run *run) applyOne(ctx context.Context, c *appset.Change) {
 		reason = appv1.ApplicationSetReasonDeleteApplicationError
 		err = run.r.Applier.Delete(ctx, c.Live, false)
 	case appset.ActionConflict:
-		run.failures = append(run.failures, failure{appv1.ApplicationSetReasonApplicationValidationError,
-			fmt.Errorf("application %s: %s", c.Name, c.Reason)})
+		run.failures = append(run.failures, failure{reason: appv1.ApplicationSetReasonApplicationValidationError,
+			err: fmt.Errorf("application %s: %s", c.Name, c.Reason), invalid: true})
 		return
 	default:
 		return
 	}
 	if err != nil {
-		run.failures = append(run.failures, failure{reason, err})
+		run.failures = append(run.failures, failure{reason: reason, err: err})
 		run.event("Warning", reason, string(c.Action), "%s", err.Error())
 		return
 	}

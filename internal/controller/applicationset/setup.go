@@ -12,8 +12,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/appset"
@@ -22,12 +24,22 @@ import (
 // SetupWithManager registers the reconciler with mgr, reconciling with
 // workers in parallel. ApplicationSets are reconciled when their spec,
 // labels or annotations change, when an Application they own changes in a
-// way their status shows or the template manages, and when a cluster Secret
-// changes.
+// way their status shows or the template manages, when a cluster Secret
+// changes, and on news of the repositories their git generators read: a
+// revision that moved in Revisions (it subscribes RevisionMoved), a push
+// (Pushed). The news reaches the controller's queue through a channel
+// source, fed by a loop that runs with the controller (on the leader).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 	r.Init()
 	if r.Reader == nil {
 		r.Reader = mgr.GetCache()
+	}
+	if r.Revisions != nil {
+		r.Revisions.Subscribe(r.RevisionMoved)
+	}
+	routed := make(chan event.GenericEvent)
+	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error { return r.route(ctx, routed) })); err != nil {
+		return err
 	}
 	set := &unstructured.Unstructured{}
 	set.SetGroupVersionKind(appSetGVK)
@@ -40,6 +52,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {
 		Owns(app, builder.WithPredicates(ownedAppChanged())).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.allSets),
 			builder.WithPredicates(isClusterSecret())).
+		WatchesRawSource(source.Channel(routed, &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Complete(r)
 }

@@ -12,19 +12,16 @@ import (
 	gitsource "github.com/tether-gitops/tether/internal/source/git"
 )
 
-// cachedRepos resolves revisions through the revision cache, unless fresh.
+// cachedRepos resolves revisions through the revision cache, accepting
+// answers obtained after notBefore (zero: any).
 type cachedRepos struct {
-	repos appset.Repos
-	cache *gitsource.RevisionCache
-	fresh bool
+	repos     appset.Repos
+	cache     *gitsource.RevisionCache
+	notBefore time.Time
 }
 
 func (c *cachedRepos) Resolve(ctx context.Context, repoURL, revision string) (string, error) {
-	var notBefore time.Time
-	if c.fresh {
-		notBefore = time.Now()
-	}
-	return c.cache.Resolve(ctx, c.repos, repoURL, revision, notBefore)
+	return c.cache.Resolve(ctx, c.repos, repoURL, revision, c.notBefore)
 }
 
 func (c *cachedRepos) Checkout(ctx context.Context, repoURL, commit string) (string, error) {

@@ -39,9 +39,23 @@ func (run *run) setConditions() {
 			Status: appv1.ApplicationSetConditionStatusTrue, Reason: reason, Message: msg}
 		ok[2] = appv1.ApplicationSetCondition{Type: appv1.ApplicationSetConditionResourcesUpToDate,
 			Status: appv1.ApplicationSetConditionStatusFalse, Reason: reason, Message: msg}
-		run.transient = errors.New(msg)
+		run.classifyFailures()
 	}
 	run.status.Conditions = conditions(run.orig.Conditions, ok)
+}
+
+// classifyFailures sets transient to the API errors among the failures,
+// and invalid when some failure is not one.
+func (run *run) classifyFailures() {
+	var errs []error
+	for _, f := range run.failures {
+		if f.invalid {
+			run.invalid = true
+		} else {
+			errs = append(errs, f.err)
+		}
+	}
+	run.transient = errors.Join(errs...)
 }
 
 // conditions returns next, sorted by type, keeping the transition time of

@@ -97,6 +97,9 @@ func (c *Requests) wrap(next http.RoundTripper) http.RoundTripper {
 		}
 		c.mu.Lock()
 		c.counts[verb+" "+req.URL.Path]++
+		if fm := req.URL.Query().Get("fieldManager"); fm != "" {
+			c.counts[verb+" "+req.URL.Path+" "+fm]++
+		}
 		c.mu.Unlock()
 		return next.RoundTrip(req)
 	})
@@ -110,6 +113,14 @@ func (c *Requests) Count(verb, path string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.counts[verb+" "+path]
+}
+
+// CountManager is Count for the requests that name manager as their
+// fieldManager (server-side applies and writes with that option).
+func (c *Requests) CountManager(verb, path, manager string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.counts[verb+" "+path+" "+manager]
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
