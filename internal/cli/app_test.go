@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -33,25 +34,27 @@ func runTether(t *testing.T, args ...string) (string, string, int) {
 	return out.String(), errOut.String(), ExitCode(err)
 }
 
-// TestAppHelp: every command of `tether app`, and `tether completion`, has
-// examples in its help.
+// TestAppHelp: --help of every command of `tether app`, and of `tether
+// completion`, exits 0 and prints its usage line and its own examples
+// (whether the examples run is TestHelpExamplesRun's).
 func TestAppHelp(t *testing.T) {
 	root := newRootCommand(Streams{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: &bytes.Buffer{}})
 	app, _, err := root.Find([]string{"app"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := []string{"completion", "app"}
-	for _, c := range app.Commands() {
-		names = append(names, "app "+c.Name())
+	cmds := append([]*cobra.Command{app}, app.Commands()...)
+	if completion, _, err := root.Find([]string{"completion"}); err == nil {
+		cmds = append(cmds, completion)
 	}
-	if len(names) < 13 {
-		t.Fatalf("only %d commands: %v", len(names), names)
+	if len(cmds) < 14 {
+		t.Fatalf("only %d commands", len(cmds))
 	}
-	for _, name := range names {
-		out, _, code := runTether(t, append(strings.Fields(name), "--help")...)
-		if code != 0 || !strings.Contains(out, "Examples:") || !strings.Contains(out, "tether "+name) {
-			t.Errorf("tether %s --help: exit %d, examples missing:\n%s", name, code, out)
+	for _, c := range cmds {
+		path := c.CommandPath()
+		out, _, code := runTether(t, append(strings.Fields(path)[1:], "--help")...)
+		if code != 0 || !strings.Contains(out, "Usage:\n  "+c.UseLine()) || !strings.Contains(out, "Examples:\n"+c.Example) {
+			t.Errorf("%s --help: exit %d, usage line or examples missing:\n%s", path, code, out)
 		}
 	}
 }

@@ -69,15 +69,6 @@ func TestAppSetGenerate(t *testing.T) {
 
 // TestAppSetHelpHasExamples checks that every appset command documents
 // examples.
-func TestAppSetHelpHasExamples(t *testing.T) {
-	cmd := newAppSetCommand(Streams{})
-	for _, c := range append(cmd.Commands(), cmd) {
-		if strings.TrimSpace(c.Example) == "" {
-			t.Errorf("tether appset %s has no examples", c.Name())
-		}
-	}
-}
-
 func TestPrintAppSetDiff(t *testing.T) {
 	d := AppSetDiff{ApplicationSet: "microservices", Namespace: "argocd", Exists: true, Changes: []AppSetDiffApp{
 		{Action: "create", Name: "new", Diff: "+++ new\n"},

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
@@ -182,6 +183,7 @@ func newManager(cfg *rest.Config, opts Options, log logr.Logger) (manager.Manage
 			DefaultNamespaces: map[string]cache.Config{opts.Namespace: {}},
 			ByObject: map[client.Object]cache.ByObject{
 				&corev1.Secret{}:    {Label: secretSelector},
+				&corev1.ConfigMap{}: {Field: fields.OneTermEqualSelector("metadata.name", knownHostsConfigMap)},
 				cachedApplication(): {Transform: trimApplication},
 			},
 		},
@@ -342,14 +344,28 @@ func pruneCheckouts(store *gitsource.Store, retention time.Duration, log logr.Lo
 	})
 }
 
-// repoCredentials finds credentials in Argo CD's repository Secrets.
+// knownHostsConfigMap holds Argo CD's ssh known hosts, key ssh_known_hosts.
+const knownHostsConfigMap = "argocd-ssh-known-hosts-cm"
+
+// repoCredentials finds credentials in Argo CD's repository Secrets, with
+// the ssh known hosts of Argo CD's ConfigMap when it exists.
 func repoCredentials(c client.Client, ns string) func(ctx context.Context, repoURL string) (*gitsource.Credentials, error) {
 	return func(ctx context.Context, repoURL string) (*gitsource.Credentials, error) {
 		var secrets corev1.SecretList
 		if err := c.List(ctx, &secrets, client.InNamespace(ns), client.HasLabels{secretTypeLabel}); err != nil {
 			return nil, fmt.Errorf("list repository secrets: %w", err)
 		}
-		return gitsource.MatchCredentials(secrets.Items, repoURL), nil
+		creds := gitsource.MatchCredentials(secrets.Items, repoURL)
+		if creds == nil || len(creds.SSHPrivateKey) == 0 {
+			return creds, nil
+		}
+		var cm corev1.ConfigMap
+		err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: knownHostsConfigMap}, &cm)
+		if client.IgnoreNotFound(err) != nil {
+			return nil, fmt.Errorf("read configmap %s: %w", knownHostsConfigMap, err)
+		}
+		creds.SSHKnownHosts = []byte(cm.Data["ssh_known_hosts"])
+		return creds, nil
 	}
 }
 

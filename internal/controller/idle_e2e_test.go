@@ -56,6 +56,11 @@ func TestIdleReconcileWritesNothing(t *testing.T) {
 	clustertest.Poll(t, 30*time.Second, "a reconcile caused by the watch", func(context.Context) (bool, error) {
 		return counter(t, "tether_application_reconciles_total") > reconciles, nil
 	})
+	// The counter rises as the reconcile starts; its write, if any, comes
+	// at its end, so wait until no reconcile is running any more.
+	clustertest.Poll(t, 30*time.Second, "the reconcile to finish", func(context.Context) (bool, error) {
+		return gauge(t, "controller_runtime_active_workers", "controller", "application") == 0, nil
+	})
 	after, err := getApp(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +94,37 @@ func counter(t *testing.T, name string) float64 {
 		}
 	}
 	return sum
+}
+
+// gauge reads a gauge from the controller's in-process registry, summed
+// over the series whose label has value.
+func gauge(t *testing.T, name, label, value string) float64 {
+	t.Helper()
+	families, err := crmetrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			if hasLabel(m, label, value) && m.GetGauge() != nil {
+				sum += m.GetGauge().GetValue()
+			}
+		}
+	}
+	return sum
+}
+
+func hasLabel(m *dto.Metric, name, value string) bool {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name && l.GetValue() == value {
+			return true
+		}
+	}
+	return false
 }
 
 func value(m *dto.Metric) float64 {

@@ -50,11 +50,18 @@ func TestPushWebhook(t *testing.T) {
 			t.Fatalf("push signed %q answered %d, want 401", bad, code)
 		}
 	}
-	// Nothing moved: the app still compares against the first commit (the
-	// revision cache outlives this check by far).
-	if app, err := getApp(context.Background(), name); err != nil || app.Status.Sync.Revision != first {
-		t.Fatalf("an unsigned push changed the app: %v %v", app.Status.Sync.Revision, err)
-	}
+	// Nothing moves for a while: an accepted push would have the app at
+	// the new commit within a second (the push invalidates the revision
+	// cache), while without one it stays at the first commit for far
+	// longer (revision cache 15 s, periodic reconcile 2 min).
+	stays(t, 3*time.Second, "the app at the first commit after refused pushes", func(ctx context.Context) (bool, error) {
+		app, err := getApp(ctx, name)
+		if err != nil {
+			return false, err
+		}
+		cm, err := cluster.Client.CoreV1().ConfigMaps(ns).Get(ctx, "a", metav1.GetOptions{})
+		return err == nil && app.Status.Sync.Revision == first && cm.Data["value"] == "1", err
+	})
 
 	before := map[[2]string]int{}
 	for _, kind := range []string{"applications", "applicationsets"} {
@@ -79,6 +86,29 @@ func TestPushWebhook(t *testing.T) {
 	for key, n := range before {
 		if got := controllerRequests.Count(key[0], key[1]); got != n {
 			t.Errorf("the push made %d %s requests for %s", got-n, key[0], key[1])
+		}
+	}
+}
+
+// stays polls cond for d and fails the test as soon as it does not hold:
+// the check that something does not happen, given the time it would take.
+func stays(t *testing.T, d time.Duration, what string, cond func(ctx context.Context) (bool, error)) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	start := time.Now()
+	for {
+		ok, err := cond(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil || !ok {
+			t.Fatalf("%s: no longer so after %v (err %v)", what, time.Since(start).Round(time.Millisecond), err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }

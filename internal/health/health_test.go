@@ -141,21 +141,41 @@ func TestAssessNilIsMissing(t *testing.T) {
 	}
 }
 
-// TestAssessBareObjects makes sure that no check panics on an
-// object with nothing but its type, as a freshly created object may be.
+// TestAssessBareObjects: an object with nothing but its type, as a freshly
+// created one may be, gets Argo CD's verdict without panicking: workloads
+// whose controller has not looked yet are Progressing, except those whose
+// checks only compare counts that are all zero (Healthy as in Argo CD); a
+// Pod or PVC without a phase is Unknown.
 func TestAssessBareObjects(t *testing.T) {
-	kinds := []struct{ apiVersion, kind string }{
-		{"apps/v1", "Deployment"}, {"apps/v1", "StatefulSet"}, {"apps/v1", "DaemonSet"},
-		{"apps/v1", "ReplicaSet"}, {"v1", "Pod"}, {"v1", "Service"},
-		{"networking.k8s.io/v1", "Ingress"}, {"v1", "PersistentVolumeClaim"},
-		{"batch/v1", "Job"}, {"batch/v1", "CronJob"}, {"autoscaling/v2", "HorizontalPodAutoscaler"},
-		{"apiregistration.k8s.io/v1", "APIService"},
+	tests := []struct {
+		apiVersion, kind string
+		want             Status
+	}{
+		{"apps/v1", "Deployment", Healthy},
+		{"apps/v1", "StatefulSet", Progressing},
+		{"apps/v1", "DaemonSet", Healthy},
+		{"apps/v1", "ReplicaSet", Healthy},
+		{"v1", "Pod", Unknown},
+		{"v1", "Service", Healthy},
+		{"networking.k8s.io/v1", "Ingress", Progressing},
+		{"v1", "PersistentVolumeClaim", Unknown},
+		{"batch/v1", "Job", Progressing},
+		{"batch/v1", "CronJob", Progressing},
+		{"autoscaling/v2", "HorizontalPodAutoscaler", Progressing},
+		{"apiregistration.k8s.io/v1", "APIService", Progressing},
+		{"v1", "ConfigMap", Healthy},
 	}
-	for _, k := range kinds {
-		obj := &unstructured.Unstructured{Object: map[string]any{"apiVersion": k.apiVersion, "kind": k.kind}}
-		if got, msg := Assess(obj); got == "" {
-			t.Errorf("%s: empty status (%q)", k.kind, msg)
-		}
+	for _, tt := range tests {
+		t.Run(tt.kind, func(t *testing.T) {
+			obj := &unstructured.Unstructured{Object: map[string]any{"apiVersion": tt.apiVersion, "kind": tt.kind}}
+			got, msg := Assess(obj)
+			if got != tt.want {
+				t.Fatalf("Assess(bare %s) = %s (%q), want %s", tt.kind, got, msg, tt.want)
+			}
+			if got == Progressing && msg == "" {
+				t.Errorf("Progressing without a message saying what it waits for")
+			}
+		})
 	}
 }
 

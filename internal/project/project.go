@@ -158,10 +158,19 @@ func wildcard(pattern, value string) bool {
 }
 
 // match reports whether value matches the glob pattern; a pattern that does
-// not compile matches nothing.
-func match(pattern, value string, separators ...rune) bool {
+// not compile, or that the glob library fails on (it panics on some, such
+// as "0{" against "0"), matches nothing.
+func match(pattern, value string, separators ...rune) (ok bool) {
 	g, err := glob.Compile(pattern, separators...)
-	return err == nil && g.Match(value)
+	if err != nil {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return g.Match(value)
 }
 
 // normalizeRepo puts a repository URL, or a pattern of them, in the form

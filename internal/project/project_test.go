@@ -1,6 +1,7 @@
 package project
 
 import (
+	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -126,22 +127,90 @@ func TestUnenforced(t *testing.T) {
 
 // FuzzPermitted: any pattern and value are judged without panicking, and a
 // "*" entry always permits.
+// FuzzPermitted checks properties that hold for any patterns and values:
+// nothing panics, the verdict does not depend on the order of the
+// patterns, a "!" pattern that matches wins over every allow, "*" allows
+// everything, and a literal pattern allows the value it spells.
 func FuzzPermitted(f *testing.F) {
-	f.Add("https://github.com/org/*", "git@github.com:org/app.git", "team-*", "team-a")
-	f.Add("!a[", "ssh://x@y:", "!", "")
-	f.Fuzz(func(t *testing.T, pattern, url, nsPattern, ns string) {
-		p := &appv1.AppProject{Spec: appv1.AppProjectSpec{
-			SourceRepos:      []string{pattern},
-			Destinations:     []appv1.ApplicationDestination{{Server: pattern, Namespace: nsPattern}},
-			SourceNamespaces: []string{nsPattern},
-		}}
-		SourcePermitted(p, url)
-		DestinationPermitted(p, url, ns, ns)
-		SourceNamespacePermitted(p, ns, "argocd")
-		KindPermitted(p, pattern, nsPattern, ns, true)
-		all := &appv1.AppProject{Spec: appv1.AppProjectSpec{SourceRepos: []string{"*"}}}
-		if !SourcePermitted(all, url) {
+	f.Add("https://github.com/org/*", "!https://github.com/org/secret*", "git@github.com:org/app.git", "team-*", "team-a")
+	f.Add("!a[", "*", "ssh://x@y:", "!", "")
+	f.Add("!https://github.com/org/app", "https://github.com/*/*", "https://github.com/org/app.git", "!prod", "prod")
+	f.Add("*", "!*", "https://example.com/r", "*", "default")
+	f.Fuzz(func(t *testing.T, pattern, other, url, nsPattern, ns string) {
+		repos := func(list ...string) *appv1.AppProject {
+			return &appv1.AppProject{Spec: appv1.AppProjectSpec{SourceRepos: list}}
+		}
+		dests := func(list ...appv1.ApplicationDestination) *appv1.AppProject {
+			return &appv1.AppProject{Spec: appv1.AppProjectSpec{Destinations: list}}
+		}
+		d1 := appv1.ApplicationDestination{Server: pattern, Namespace: nsPattern}
+		d2 := appv1.ApplicationDestination{Name: other, Namespace: "*"}
+
+		if SourcePermitted(repos(pattern, other), url) != SourcePermitted(repos(other, pattern), url) {
+			t.Errorf("sourceRepos %q: the verdict for %q depends on the order", []string{pattern, other}, url)
+		}
+		if DestinationPermitted(dests(d1, d2), url, ns, ns) != DestinationPermitted(dests(d2, d1), url, ns, ns) {
+			t.Errorf("destinations %v: the verdict for %q %q depends on the order", []any{d1, d2}, url, ns)
+		}
+		if SourcePermitted(repos(pattern, other, "!*"), url) {
+			t.Errorf("sourceRepos %q with !* permitted %q", []string{pattern, other}, url)
+		}
+		if !SourcePermitted(repos("*"), url) {
 			t.Errorf("sourceRepos [*] refused %q", url)
 		}
+		if !SourcePermitted(repos(pattern, "*"), url) && !strings.HasPrefix(pattern, "!") {
+			t.Errorf("sourceRepos [%q *] refused %q", pattern, url)
+		}
+		allowAll := appv1.ApplicationDestination{Server: "*", Namespace: "*"}
+		if !DestinationPermitted(dests(allowAll), url, ns, ns) {
+			t.Errorf("destination */* refused %q %q", url, ns)
+		}
+		if DestinationPermitted(dests(d1, allowAll, appv1.ApplicationDestination{Server: "*", Namespace: "!*"}), url, ns, ns) {
+			t.Errorf("a destination namespace !* did not deny %q %q", url, ns)
+		}
+		if DestinationPermitted(dests(d1, allowAll, appv1.ApplicationDestination{Server: "!*", Namespace: "*"}), url, ns, ns) {
+			t.Errorf("a destination server !* did not deny %q %q", url, ns)
+		}
+		if literal(ns) && ns != "" {
+			denied := appv1.ApplicationDestination{Server: "*", Namespace: "!" + ns}
+			if DestinationPermitted(dests(allowAll, d1, denied), url, ns, ns) {
+				t.Errorf("destination namespace !%s did not deny %q", ns, ns)
+			}
+			if !SourceNamespacePermitted(&appv1.AppProject{Spec: appv1.AppProjectSpec{SourceNamespaces: []string{ns}}}, ns, "argocd") {
+				t.Errorf("sourceNamespaces [%q] refused it", ns)
+			}
+		}
+		if literal(url) && normalizeRepo(url) != "" {
+			if !SourcePermitted(repos(url), url) {
+				t.Errorf("sourceRepos [%q] refused it", url)
+			}
+			if SourcePermitted(repos("*", "!"+url), url) {
+				t.Errorf("sourceRepos [* !%s] permitted it", url)
+			}
+		}
+		if !SourceNamespacePermitted(&appv1.AppProject{}, "argocd", "argocd") {
+			t.Error("the controller's namespace refused")
+		}
+		blocked := &appv1.AppProject{Spec: appv1.AppProjectSpec{
+			ClusterResourceWhitelist:   []appv1.ClusterResourceRestrictionItem{{Group: "*", Kind: "*"}},
+			ClusterResourceBlacklist:   []appv1.ClusterResourceRestrictionItem{{Group: "*", Kind: "*"}},
+			NamespaceResourceBlacklist: []metav1.GroupKind{{Group: "*", Kind: "*"}},
+		}}
+		for _, namespaced := range []bool{true, false} {
+			if KindPermitted(blocked, pattern, other, ns, namespaced) {
+				t.Errorf("kind %s/%s permitted by a blacklist of everything (namespaced %v)", pattern, other, namespaced)
+			}
+		}
 	})
+}
+
+// literal reports whether s is printable ASCII without glob syntax, so
+// that as a pattern it matches only itself (names and URLs are ASCII).
+func literal(s string) bool {
+	for _, r := range s {
+		if r <= ' ' || r > '~' || strings.ContainsRune("*?[]{}\\!", r) {
+			return false
+		}
+	}
+	return true
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -280,12 +281,33 @@ func TestErrors(t *testing.T) {
 // TestCompletion: shell scripts for the three shells, and app names.
 func TestCompletion(t *testing.T) {
 	f := newFixture(t, "comp", "")
-	for _, shell := range []string{"bash", "zsh", "fish"} {
-		expect(t, f.run("completion", shell), 0, "tether")
+	for shell, marker := range map[string]string{
+		"bash": "complete -o default -F __start_tether tether",
+		"zsh":  "#compdef tether",
+		"fish": "complete -c tether",
+	} {
+		expect(t, f.run("completion", shell), 0, marker)
 	}
 	expect(t, f.run("completion", "powershell"), 2, "bash, zsh or fish")
-	r := f.run("__complete", "app", "get", "--kubeconfig", cluster.Kubeconfig, "comp-")
-	expect(t, r, 0, f.name)
+	// The names of Applications that start with what was typed, nothing
+	// else, and no file names (directive 4, ShellCompDirectiveNoFileComp).
+	complete := func(args ...string) []string {
+		t.Helper()
+		r := f.run(append([]string{"__complete", "app", "get", "--kubeconfig", cluster.Kubeconfig}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("__complete %q: %s", args, r)
+		}
+		return strings.Split(strings.TrimSpace(r.out), "\n")
+	}
+	if got, want := complete(f.name[:len(f.name)-2]), []string{f.name, ":4"}; !slices.Equal(got, want) {
+		t.Errorf("completing %q: %q, want %q", f.name[:len(f.name)-2], got, want)
+	}
+	if got, want := complete("no-such-app-"), []string{":4"}; !slices.Equal(got, want) {
+		t.Errorf("completing a prefix of nothing: %q, want %q", got, want)
+	}
+	if got, want := complete(f.name, ""), []string{":4"}; !slices.Equal(got, want) {
+		t.Errorf("completing a second argument: %q, want %q", got, want)
+	}
 }
 
 func lineWith(t *testing.T, text, substr string) string {

@@ -44,6 +44,10 @@ type Credentials struct {
 	// Insecure skips TLS certificate verification (https) or host key
 	// verification (ssh).
 	Insecure bool
+	// SSHKnownHosts is known_hosts data (Argo CD's argocd-ssh-known-hosts-cm,
+	// key ssh_known_hosts) that ssh host keys are checked against; when set
+	// it replaces Store.KnownHosts. It is not a secret.
+	SSHKnownHosts []byte
 	// Proxy is the URL of an http(s) proxy; empty means the environment's
 	// HTTPS_PROXY/HTTP_PROXY/NO_PROXY. NoProxy lists hosts that bypass
 	// Proxy, in the NO_PROXY format.

@@ -86,6 +86,10 @@ func classify(err error, repo string, creds *Credentials) error {
 	}
 	cause := errors.New(creds.scrub(err.Error()))
 	switch {
+	case strings.Contains(err.Error(), "knownhosts: key mismatch"):
+		return &repoError{kind: ErrAuthFailed, msg: "ssh host key of " + repo + " does not match its known hosts entry", cause: cause}
+	case strings.Contains(err.Error(), "knownhosts: key is unknown"):
+		return &repoError{kind: ErrAuthFailed, msg: "ssh host key of " + repo + " is not in the known hosts", cause: cause}
 	case isSSHAuthError(err):
 		return &repoError{kind: ErrAuthFailed, msg: "ssh authentication to " + repo + " failed", cause: cause}
 	case isNetworkError(err):

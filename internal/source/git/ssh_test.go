@@ -28,6 +28,10 @@ func TestSSH(t *testing.T) {
 	if err := os.WriteFile(wrongHosts, []byte(line), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	rightLine, err := os.ReadFile(x.KnownHosts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name       string
 		creds      *Credentials
@@ -37,6 +41,8 @@ func TestSSH(t *testing.T) {
 		{"known host", &Credentials{SSHPrivateKey: x.PrivateKey}, []string{x.KnownHosts}, nil},
 		{"insecure skips the host key", &Credentials{SSHPrivateKey: x.PrivateKey, Insecure: true}, []string{wrongHosts}, nil},
 		{"host key mismatch", &Credentials{SSHPrivateKey: x.PrivateKey}, []string{wrongHosts}, ErrAuthFailed},
+		{"known hosts of the credentials win", &Credentials{SSHPrivateKey: x.PrivateKey, SSHKnownHosts: rightLine}, []string{wrongHosts}, nil},
+		{"host key mismatch in the credentials' known hosts", &Credentials{SSHPrivateKey: x.PrivateKey, SSHKnownHosts: []byte(line)}, []string{x.KnownHosts}, ErrAuthFailed},
 		{"unknown client key", &Credentials{SSHPrivateKey: otherPEM}, []string{x.KnownHosts}, ErrAuthFailed},
 		{"no key", nil, []string{x.KnownHosts}, ErrAuthRequired},
 		{"invalid key", &Credentials{SSHPrivateKey: []byte("not a key")}, []string{x.KnownHosts}, ErrAuthFailed},

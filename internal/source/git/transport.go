@@ -2,10 +2,13 @@ package git
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -138,8 +141,9 @@ func configureHTTP(rem *remote) error {
 
 // configureSSH authenticates with the private key of the credentials. The
 // host key is not checked when the credentials are Insecure; otherwise it
-// must be listed in Store.KnownHosts, or by default in $SSH_KNOWN_HOSTS,
-// ~/.ssh/known_hosts or /etc/ssh/ssh_known_hosts.
+// must be listed in their SSHKnownHosts, else in Store.KnownHosts, or by
+// default in $SSH_KNOWN_HOSTS, ~/.ssh/known_hosts or
+// /etc/ssh/ssh_known_hosts.
 func (s *Store) configureSSH(rem *remote) error {
 	c, ep := rem.creds, rem.endpoint
 	if c == nil || len(c.SSHPrivateKey) == 0 {
@@ -153,11 +157,19 @@ func (s *Store) configureSSH(rem *remote) error {
 	if err != nil {
 		return &repoError{kind: ErrAuthFailed, msg: "ssh private key for " + rem.display + " is invalid", cause: errors.New(c.scrub(err.Error()))}
 	}
+	files := s.KnownHosts
+	if len(c.SSHKnownHosts) > 0 {
+		file, err := s.knownHostsFile(c.SSHKnownHosts)
+		if err != nil {
+			return err
+		}
+		files = []string{file}
+	}
 	switch {
 	case c.Insecure:
 		keys.HostKeyCallback = ssh.InsecureIgnoreHostKey()
-	case len(s.KnownHosts) > 0:
-		db, err := gitssh.NewKnownHostsDb(s.KnownHosts...)
+	case len(files) > 0:
+		db, err := gitssh.NewKnownHostsDb(files...)
 		if err != nil {
 			return fmt.Errorf("read ssh known hosts: %w", err)
 		}
@@ -166,6 +178,29 @@ func (s *Store) configureSSH(rem *remote) error {
 	}
 	rem.auth = keys
 	return nil
+}
+
+// knownHostsFile writes known_hosts data to a file under Dir named by its
+// hash, once, and returns its path: the known_hosts parser reads files only.
+func (s *Store) knownHostsFile(data []byte) (string, error) {
+	sum := sha256.Sum256(data)
+	path := filepath.Join(s.Dir, "known_hosts", hex.EncodeToString(sum[:12]))
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", fmt.Errorf("write ssh known hosts: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return "", fmt.Errorf("write ssh known hosts: %w", err)
+	}
+	_, werr := tmp.Write(data)
+	if err := errors.Join(werr, tmp.Close(), os.Rename(tmp.Name(), path)); err != nil {
+		_ = os.Remove(tmp.Name())
+		return "", fmt.Errorf("write ssh known hosts: %w", err)
+	}
+	return path, nil
 }
 
 func hostPort(ep *transport.Endpoint) string {
