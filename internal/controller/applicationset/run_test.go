@@ -362,3 +362,58 @@ func TestReconcileRecordsFailedGeneration(t *testing.T) {
 		t.Errorf("ErrorOccurred %+v", e)
 	}
 }
+
+// TestExecute runs the whole pipeline on fakes: a generated Application
+// whose name another ApplicationSet controls is a conflict, an owned one
+// that is no longer generated is deleted, and the conditions say which
+// Application failed.
+func TestExecute(t *testing.T) {
+	set := newSet("s", "argocd", map[string]any{
+		"generators": []any{map[string]any{"list": map[string]any{"elements": []any{map[string]any{"name": "taken"}}}}},
+		"template": map[string]any{
+			"metadata": map[string]any{"name": "{{name}}"},
+			"spec":     map[string]any{"project": "default", "destination": map[string]any{"server": "https://kubernetes.default.svc", "namespace": "x"}},
+		},
+	})
+	yes := true
+	taken := liveApp("taken", "", "", "")
+	taken.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: appv1.GroupVersion.String(), Kind: "ApplicationSet", Name: "other", UID: "uid-other", Controller: &yes}})
+	stale := liveApp("stale", "", "", "")
+	stale.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: appv1.GroupVersion.String(), Kind: "ApplicationSet", Name: "s", UID: set.GetUID(), Controller: &yes}})
+	stranger := liveApp("stranger", "", "", "")
+	c := newFakeClient(t, set, taken.DeepCopy(), stale.DeepCopy(), stranger.DeepCopy())
+	applier, dyn := newApplier(taken.DeepCopy(), stale.DeepCopy(), stranger.DeepCopy())
+	rec := events.NewFakeRecorder(10)
+	r := &Reconciler{Client: c, Applier: applier, Recorder: rec}
+	r.Init()
+	run, err := newRun(r, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.execute(context.Background())
+
+	apps := dyn.Resource(appv1.GroupVersion.WithResource("applications")).Namespace("argocd")
+	for name, want := range map[string]bool{"taken": true, "stale": false, "stranger": true} {
+		_, err := apps.Get(context.Background(), name, metav1.GetOptions{})
+		if exists := err == nil; exists != want {
+			t.Errorf("application %s exists: %v, want %v", name, exists, want)
+		}
+	}
+	u := findCondition(run.status.Conditions, appv1.ApplicationSetConditionResourcesUpToDate)
+	if u == nil || u.Status != appv1.ApplicationSetConditionStatusFalse || u.Reason != appv1.ApplicationSetReasonApplicationValidationError ||
+		!strings.Contains(u.Message, "application taken: the Application is controlled by ApplicationSet other") {
+		t.Errorf("ResourcesUpToDate %+v", u)
+	}
+	if g := findCondition(run.status.Conditions, appv1.ApplicationSetConditionParametersGenerated); g == nil || g.Status != appv1.ApplicationSetConditionStatusTrue {
+		t.Errorf("ParametersGenerated %+v", g)
+	}
+	if len(run.status.Resources) != 0 {
+		t.Errorf("resources %v: a conflicting Application is not the set's", run.status.Resources)
+	}
+	if run.transient == nil {
+		t.Error("a failed Application is not retried")
+	}
+	if ev := drain(rec); len(ev) != 1 || !strings.HasPrefix(ev[0], "Normal Deleted") {
+		t.Errorf("events %v, want the deletion of stale", ev)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
@@ -55,7 +56,7 @@ func newSet(name, ns string, spec map[string]any) *unstructured.Unstructured {
 	u.SetGroupVersionKind(appSetGVK)
 	u.SetName(name)
 	u.SetNamespace(ns)
-	u.SetUID("uid-" + "name")
+	u.SetUID(types.UID("uid-" + name))
 	return u
 }
 
