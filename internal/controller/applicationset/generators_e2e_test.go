@@ -268,8 +268,11 @@ func TestClustersGenerator(t *testing.T) {
 	// Unreachable servers: the Applications are never synced.
 	createClusterSecret(t, "staging", "https://127.0.0.1:1", map[string]string{"env": "staging"})
 	createClusterSecret(t, "prod-east", "https://127.0.0.2:1", map[string]string{"env": "prod", "region": "east"})
+	// No resources finalizer: the Applications of unreachable clusters
+	// could not be finalized once the test ends.
 	tmpl := func(name, server, ns string) string {
 		return `
+  syncPolicy: {preserveResourcesOnDeletion: true}
   template:
     metadata:
       name: '` + name + `'
