@@ -99,7 +99,8 @@ func TestApplicationsSyncPolicy(t *testing.T) {
 func waitOwnedIncludes(t *testing.T, uid types.UID, name string) {
 	t.Helper()
 	var last []string
-	clustertest.Poll(t, 60*time.Second, fmt.Sprintf("application %s (last seen: %v)", name, lastOf(&last)), func(ctx context.Context) (bool, error) {
+	detail := func() string { return fmt.Sprintf("last seen: %v", last) }
+	clustertest.PollDetail(t, 60*time.Second, "application "+name, detail, func(ctx context.Context) (bool, error) {
 		names, err := ownedApps(ctx, uid)
 		last = names
 		return err == nil && slices.Contains(names, name), err
