@@ -417,3 +417,50 @@ func TestExecute(t *testing.T) {
 		t.Errorf("events %v, want the deletion of stale", ev)
 	}
 }
+
+// TestPlanFailure: a policy the plan cannot read is reported like a failed
+// generation, and nothing is applied.
+func TestPlanFailure(t *testing.T) {
+	set := newSet("s", "argocd", nil)
+	set.Object["spec"].(map[string]any)["syncPolicy"] = map[string]any{"applicationsSync": "bogus"}
+	stale := liveApp("stale", "", "", "")
+	yes := true
+	stale.SetOwnerReferences([]metav1.OwnerReference{{Kind: "ApplicationSet", Name: "s", UID: set.GetUID(), Controller: &yes}})
+	applier, dyn := newApplier(stale.DeepCopy())
+	r := &Reconciler{Client: newFakeClient(t, set, stale.DeepCopy()), Applier: applier}
+	r.Init()
+	run, err := newRun(r, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.execute(context.Background())
+	if run.generateErr == nil || !strings.Contains(run.generateErr.Error(), `unknown policy "bogus"`) {
+		t.Fatalf("plan error %v", run.generateErr)
+	}
+	if c := findCondition(run.status.Conditions, appv1.ApplicationSetConditionErrorOccurred); c == nil || c.Status != appv1.ApplicationSetConditionStatusTrue {
+		t.Errorf("ErrorOccurred %+v", c)
+	}
+	if _, err := dyn.Resource(appv1.GroupVersion.WithResource("applications")).Namespace("argocd").Get(context.Background(), "stale", metav1.GetOptions{}); err != nil {
+		t.Errorf("an owned Application was deleted although the plan failed: %v", err)
+	}
+}
+
+func TestRequestRefresh(t *testing.T) {
+	app := liveApp("a", "", "", "")
+	app.SetAnnotations(map[string]string{"keep": "me"})
+	c := newFakeClient(t, app.DeepCopy())
+	run := &run{r: &Reconciler{Client: c}, set: newSet("s", "argocd", nil)}
+	run.requestRefresh(context.Background(), app)
+	stored := &appv1.Application{}
+	if err := c.Get(context.Background(), client.ObjectKeyFromObject(app), stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored.Annotations[appv1.AnnotationKeyRefresh] != string(appv1.RefreshTypeNormal) || stored.Annotations["keep"] != "me" {
+		t.Errorf("annotations %v, want a normal refresh and the others kept", stored.Annotations)
+	}
+	if _, ok := app.GetAnnotations()[appv1.AnnotationKeyRefresh]; ok {
+		t.Error("requestRefresh modified the Application it was given")
+	}
+	// A failure is only logged.
+	run.requestRefresh(context.Background(), liveApp("gone", "", "", ""))
+}
