@@ -150,19 +150,13 @@ func ownedApps(ctx context.Context, uid types.UID) ([]string, error) {
 func waitOwned(t *testing.T, uid types.UID, want ...string) {
 	t.Helper()
 	var last []string
-	clustertest.Poll(t, 60*time.Second, fmt.Sprintf("applications %v (last seen: %v)", want, lastOf(&last)), func(ctx context.Context) (bool, error) {
+	detail := func() string { return fmt.Sprintf("last seen: %v", last) }
+	clustertest.PollDetail(t, 60*time.Second, fmt.Sprintf("applications %v", want), detail, func(ctx context.Context) (bool, error) {
 		names, err := ownedApps(ctx, uid)
 		last = names
 		return err == nil && strings.Join(names, ",") == strings.Join(want, ","), err
 	})
 }
-
-// lastOf formats *p when the message is printed.
-type lazy struct{ p *[]string }
-
-func (l lazy) String() string { return fmt.Sprint(*l.p) }
-
-func lastOf(p *[]string) fmt.Stringer { return lazy{p} }
 
 func getApp(t *testing.T, name string) *unstructured.Unstructured {
 	t.Helper()

@@ -127,9 +127,9 @@ func (r *Reconciler) clearRefresh(ctx context.Context, run *run) error {
 		return nil
 	}
 	patch := fmt.Appendf(nil, `{"metadata":{"annotations":{%q:null}}}`, appv1.AnnotationKeyApplicationSetRefresh)
-	err := r.Client.Patch(ctx, run.set, client.RawPatch(types.MergePatchType, patch))
+	err := client.IgnoreNotFound(r.Client.Patch(ctx, run.set, client.RawPatch(types.MergePatchType, patch)))
 	if err != nil {
-		return fmt.Errorf("clear the refresh annotation of applicationset %s: %w", run.set.GetName(), client.IgnoreNotFound(err))
+		return fmt.Errorf("clear the refresh annotation of applicationset %s: %w", run.set.GetName(), err)
 	}
 	return nil
 }

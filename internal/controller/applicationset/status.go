@@ -128,8 +128,8 @@ func (r *Reconciler) writeStatus(ctx context.Context, run *run) error {
 	orig := &appv1.ApplicationSet{ObjectMeta: metav1.ObjectMeta{Name: run.set.GetName(), Namespace: run.set.GetNamespace()}, Status: run.orig}
 	next := orig.DeepCopy()
 	next.Status = run.status
-	if err := r.Client.Status().Patch(ctx, next, client.MergeFrom(orig)); err != nil {
-		return fmt.Errorf("write status of applicationset %s: %w", run.set.GetName(), client.IgnoreNotFound(err))
+	if err := client.IgnoreNotFound(r.Client.Status().Patch(ctx, next, client.MergeFrom(orig))); err != nil {
+		return fmt.Errorf("write status of applicationset %s: %w", run.set.GetName(), err)
 	}
 	return nil
 }
