@@ -410,8 +410,8 @@ func TestExecute(t *testing.T) {
 	if len(run.status.Resources) != 0 {
 		t.Errorf("resources %v: a conflicting Application is not the set's", run.status.Resources)
 	}
-	if run.transient == nil {
-		t.Error("a failed Application is not retried")
+	if !run.invalid || run.transient != nil {
+		t.Errorf("a conflicting Application: invalid %v, transient %v; want it retried after RetryAfter, not backed off", run.invalid, run.transient)
 	}
 	if ev := drain(rec); len(ev) != 1 || !strings.HasPrefix(ev[0], "Normal Deleted") {
 		t.Errorf("events %v, want the deletion of stale", ev)

@@ -38,7 +38,7 @@ func TestCachedRepos(t *testing.T) {
 	if repos.resolves != 1 {
 		t.Errorf("%d resolves through the cache, want 1", repos.resolves)
 	}
-	fresh := &cachedRepos{repos: repos, cache: cache, fresh: true}
+	fresh := &cachedRepos{repos: repos, cache: cache, notBefore: time.Now().Add(time.Second)}
 	if _, err := fresh.Resolve(ctx, "https://host/r.git", "main"); err != nil {
 		t.Fatal(err)
 	}

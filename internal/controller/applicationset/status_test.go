@@ -142,11 +142,11 @@ func TestSetConditions(t *testing.T) {
 	}{
 		{name: "success", errStatus: "False", upStatus: "True", reason: appv1.ApplicationSetReasonApplicationSetUpToDate,
 			message: "All applications have been generated successfully"},
-		{name: "one failure", failures: []failure{{appv1.ApplicationSetReasonCreateApplicationError, errors.New("apply a: denied")}},
+		{name: "one failure", failures: []failure{{reason: appv1.ApplicationSetReasonCreateApplicationError, err: errors.New("apply a: denied")}},
 			errStatus: "True", upStatus: "False", reason: appv1.ApplicationSetReasonCreateApplicationError, message: "apply a: denied"},
 		{name: "two failures", failures: []failure{
-			{appv1.ApplicationSetReasonDeleteApplicationError, errors.New("delete b: gone")},
-			{appv1.ApplicationSetReasonApplicationValidationError, errors.New("application c: taken")}},
+			{reason: appv1.ApplicationSetReasonDeleteApplicationError, err: errors.New("delete b: gone")},
+			{reason: appv1.ApplicationSetReasonApplicationValidationError, err: errors.New("application c: taken")}},
 			errStatus: "True", upStatus: "False", reason: appv1.ApplicationSetReasonDeleteApplicationError,
 			message: "delete b: gone; application c: taken"},
 	} {
@@ -169,7 +169,7 @@ func TestSetConditions(t *testing.T) {
 			if (run.transient != nil) != (len(tc.failures) > 0) {
 				t.Errorf("transient error %v with %d failures", run.transient, len(tc.failures))
 			}
-			if run.transient != nil && run.transient.Error() != tc.message {
+			if run.transient != nil && strings.ReplaceAll(run.transient.Error(), "\n", "; ") != tc.message {
 				t.Errorf("transient error %q, want %q", run.transient, tc.message)
 			}
 		})
