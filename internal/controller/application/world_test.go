@@ -53,7 +53,9 @@ type fakeRepo struct {
 	commits    map[string]string // revision → commit
 	objects    map[string][]*unstructured.Unstructured
 	resolveErr error
-	changed    []string
+	// changed lists the files that differ between any two commits; nil
+	// means every file the renders read.
+	changed []string
 	renders    atomic.Int32
 }
 
@@ -71,7 +73,10 @@ func (f *fakeRepo) Checkout(_ context.Context, _, commit string) (string, error)
 	return "/checkout/" + commit, nil
 }
 
-func (f *fakeRepo) ChangedFiles(context.Context, string, string, string) ([]string, error) {
+func (f *fakeRepo) ChangedFiles(_ context.Context, _, from, to string) ([]string, error) {
+	if f.changed == nil && from != to {
+		return []string{"guestbook/a.yaml"}, nil
+	}
 	return f.changed, nil
 }
 
