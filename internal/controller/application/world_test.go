@@ -56,7 +56,7 @@ type fakeRepo struct {
 	// changed lists the files that differ between any two commits; nil
 	// means every file the renders read.
 	changed []string
-	renders    atomic.Int32
+	renders atomic.Int32
 }
 
 func (f *fakeRepo) Resolve(_ context.Context, _, revision string) (string, error) {
