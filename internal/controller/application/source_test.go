@@ -25,9 +25,9 @@ func TestResolve(t *testing.T) {
 		synced     string // status.sync.revision before; "" for a new Application
 		refresh    bool
 		resolveErr error
-		want      string
-		wantCond  bool
-		wantRetry time.Duration
+		want       string
+		wantCond   bool
+		wantRetry  time.Duration
 	}{
 		{name: "a known Application takes the cached answer", synced: "c0", want: "c0"},
 		{name: "a new Application asks the repository", want: "c1"},
