@@ -50,7 +50,7 @@ func TestManualOperation(t *testing.T) {
 			name:        "all resources",
 			mod:         manualSync(appv1.SyncOperation{}, appv1.RetryStrategy{}),
 			wantPhase:   appv1.OperationSucceeded,
-			wantApplied: []string{"a", "b"},
+			wantApplied: []string{"a", "b", "later"},
 			wantHistory: 1,
 		},
 		{
@@ -60,14 +60,14 @@ func TestManualOperation(t *testing.T) {
 			}}, appv1.RetryStrategy{}),
 			wantPhase:   appv1.OperationSucceeded,
 			wantApplied: []string{"b"},
-			wantMissing: []string{"a"},
+			wantMissing: []string{"a", "later"},
 			wantHistory: 1,
 		},
 		{
 			name:        "dry run applies nothing and records no history",
 			mod:         manualSync(appv1.SyncOperation{DryRun: true}, appv1.RetryStrategy{}),
 			wantPhase:   appv1.OperationSucceeded,
-			wantMissing: []string{"a", "b"},
+			wantMissing: []string{"a", "b", "later"},
 		},
 		{
 			name:        "a failed apply stops before the next wave and is not retried without a strategy",
@@ -75,6 +75,7 @@ func TestManualOperation(t *testing.T) {
 			failApply:   "a",
 			wantPhase:   appv1.OperationFailed,
 			wantApplied: []string{"b"}, // same wave as a
+			wantMissing: []string{"later"},
 			wantMsg:     "admission webhook denied it",
 		},
 		{
@@ -83,6 +84,7 @@ func TestManualOperation(t *testing.T) {
 			failApply:   "a",
 			wantPhase:   appv1.OperationRunning,
 			wantApplied: []string{"b"},
+			wantMissing: []string{"later"},
 			wantOpKept:  true,
 			wantMsg:     "Retrying attempt #1",
 		},
@@ -93,7 +95,7 @@ func TestManualOperation(t *testing.T) {
 				a.Spec.SyncPolicy = &appv1.SyncPolicy{ManagedNamespaceMetadata: &appv1.ManagedNamespaceMetadata{Labels: map[string]string{"team": "web"}}}
 			},
 			wantPhase:   appv1.OperationSucceeded,
-			wantApplied: []string{"a", "b"},
+			wantApplied: []string{"a", "b", "later"},
 			wantHistory: 1,
 			wantNS:      map[string]string{"team": "web"},
 		},
@@ -102,7 +104,7 @@ func TestManualOperation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			app := guestbook(tt.mod)
 			w := newWorld(t, app, defaultProject())
-			w.repo.objects["c1"] = []*unstructured.Unstructured{configMap("", "a", "", nil), configMap("", "b", "", nil)}
+			w.repo.objects["c1"] = []*unstructured.Unstructured{configMap("", "later", "1", nil), configMap("", "a", "", nil), configMap("", "b", "", nil)}
 			if tt.failApply != "" {
 				failApplyOf(w, tt.failApply)
 			}
