@@ -48,6 +48,7 @@ func TestCheckSpec(t *testing.T) {
 		{file: "spec-unsupported.yaml", wantOK: true, want: map[appv1.ApplicationConditionType][]string{
 			appv1.ApplicationConditionUnsupportedField: {"spec.source.helm.version", "spec.source.helm.passCredentials", "spec.ignoreDifferences[0].jqPathExpressions"},
 		}},
+		{file: "spec-jsonnet-empty.yaml", wantOK: true},
 		{file: "spec-multiple-sources.yaml", want: map[appv1.ApplicationConditionType][]string{
 			appv1.ApplicationConditionInvalidSpecError: {"multiple sources"},
 		}},
