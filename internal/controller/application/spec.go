@@ -73,8 +73,8 @@ func invalidSpec(spec *appv1.ApplicationSpec) string {
 		return "spec.source.chart: Helm repositories are not supported yet; point repoURL at a Git repository holding the chart"
 	case spec.Source.Plugin != nil:
 		return "spec.source.plugin: config management plugins are not supported"
-	case spec.Source.Directory != nil && spec.Source.Directory.Jsonnet.TLAs != nil,
-		spec.Source.Directory != nil && spec.Source.Directory.Jsonnet.ExtVars != nil:
+	case spec.Source.Directory != nil && len(spec.Source.Directory.Jsonnet.TLAs) > 0,
+		spec.Source.Directory != nil && len(spec.Source.Directory.Jsonnet.ExtVars) > 0:
 		return "spec.source.directory.jsonnet is not supported"
 	}
 	d := spec.Destination
