@@ -68,6 +68,7 @@ func (s *Store) Checkout(ctx context.Context, repoURL, commit string) (string, e
 	}
 	r.lastCheckout = commit
 	r.touch(commit, dir, s.clock())
+	s.trimLater(r)
 	return dir, nil
 }
 
