@@ -55,10 +55,16 @@ func (s *Store) Checkout(ctx context.Context, repoURL, commit string) (string, e
 	// previous checkout: unchanged files are hard links (checkouts are
 	// immutable), only what the commit changed is written. In a monorepo of
 	// thousands of files that is the difference between milliseconds and
-	// most of a second.
-	if base := r.lastCheckout; base != "" && isDir(filepath.Join(r.checkoutDir, base)) {
+	// most of a second. With SpareCheckouts, the links are made ahead, in
+	// the background: then a new commit costs only its changes.
+	spare := r.takeSpare()
+	switch base := r.lastCheckout; {
+	case spare.dir != "":
+		defer os.RemoveAll(spare.dir)
+		err = s.update(ctx, repoURL, spare.commit, spare.dir, commit, dir)
+	case base != "" && isDir(filepath.Join(r.checkoutDir, base)):
 		err = s.writeFrom(ctx, repoURL, base, filepath.Join(r.checkoutDir, base), commit, dir)
-	} else {
+	default:
 		err = s.withCommits(ctx, repoURL, []string{commit}, func(st *filesystem.Storage, c []*object.Commit) error {
 			return writeCheckout(ctx, st, c[0], dir)
 		})
@@ -69,16 +75,30 @@ func (s *Store) Checkout(ctx context.Context, repoURL, commit string) (string, e
 	r.lastCheckout = commit
 	r.touch(commit, dir, s.clock())
 	s.trimLater(r)
+	s.spareLater(r, commit, dir)
 	return dir, nil
 }
 
 // writeFrom writes the tree of commit into dir, starting from baseDir, the
 // checkout of base: it links baseDir's files into a temporary sibling of
-// dir, applies the changes from base to commit, then renames it to dir.
-// The changes are read from the object storage first, under its lock;
-// linking, most of the time in a large repository, holds no lock, so that
-// resolving, fetching and diffing for other callers go on meanwhile.
+// dir, then updates that to commit (see update).
 func (s *Store) writeFrom(ctx context.Context, repoURL, base, baseDir, commit, dir string) error {
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".tmp-"+filepath.Base(dir)[:12]+"-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if err := linkTree(baseDir, tmp); err != nil {
+		return fmt.Errorf("link previous checkout: %w", err)
+	}
+	return s.update(ctx, repoURL, base, tmp, commit, dir)
+}
+
+// update turns tree, a private copy of the checkout of base, into the
+// checkout of commit by applying the changes between them, and publishes
+// it as dir. The changes are read from the object storage under its lock;
+// writing them holds no lock.
+func (s *Store) update(ctx context.Context, repoURL, base, tree, commit, dir string) error {
 	var changes []change
 	err := s.withCommits(ctx, repoURL, []string{commit, base}, func(st *filesystem.Storage, c []*object.Commit) error {
 		var err error
@@ -88,20 +108,12 @@ func (s *Store) writeFrom(ctx context.Context, repoURL, base, baseDir, commit, d
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".tmp-"+filepath.Base(dir)[:12]+"-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	if err := linkTree(baseDir, tmp); err != nil {
-		return fmt.Errorf("link previous checkout: %w", err)
-	}
 	for _, ch := range changes {
-		if err := ch.apply(tmp); err != nil {
+		if err := ch.apply(tree); err != nil {
 			return err
 		}
 	}
-	return publish(tmp, dir)
+	return publish(tree, dir)
 }
 
 // change is one file changed between two commits, with what it becomes:

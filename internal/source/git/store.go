@@ -63,9 +63,16 @@ type Store struct {
 	// the background, down to MaxCheckouts. Zero keeps every checkout
 	// until PruneCheckouts.
 	MaxCheckouts int
+	// SpareCheckouts, when set, links a private copy of each new
+	// checkout in the background, so that the next commit's checkout
+	// writes only its changes (see spare).
+	SpareCheckouts bool
 
 	// now is the clock of checkout use; nil means time.Now.
 	now func() time.Time
+
+	// background counts the goroutines that link spares.
+	background sync.WaitGroup
 
 	mu       sync.Mutex
 	repos    map[string]*repo
@@ -89,6 +96,11 @@ type repo struct {
 	// trimming is set while a trim of the checkouts runs; trimWanted
 	// when one is asked for.
 	trimming, trimWanted atomic.Bool
+	// spare is the private copy of a checkout that the next checkout
+	// starts from; guarded by checkout. sparing is set while one is
+	// linked.
+	spare   spare
+	sparing atomic.Bool
 
 	// usedMu guards used, when each checkout was last handed out, and
 	// born, when this process first saw the repository: the last use of
@@ -293,6 +305,9 @@ func (r *repo) retireAll(ctx context.Context, now time.Time, idle time.Duration)
 	}
 	var trash []string
 	for _, e := range entries {
+		if r.isSpare(e.Name()) {
+			continue
+		}
 		dir, ok, err := r.retire(e.Name(), now, idle)
 		if err != nil {
 			return trash, err
