@@ -27,6 +27,8 @@ func (e *env) pushSeries(ctx context.Context, prefix string, tries int, interval
 			return nil, err
 		}
 	}
+	profiled := e.profiler.cpu(ctx, "series", int((time.Duration(tries) * interval).Seconds()))
+	defer profiled()
 	var out []time.Duration
 	for range tries {
 		start := time.Now()
