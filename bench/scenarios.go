@@ -506,7 +506,8 @@ func (e *env) pushTries(ctx context.Context, prefix string, tries int, webhook b
 		return nil, err
 	}
 	for i := range tries {
-		image := fmt.Sprintf("nginx:1.%d.%d", len(out)+boolInt(!webhook)*100, i+1)
+		e.pushes++
+		image := fmt.Sprintf("nginx:1.%d.%d", boolInt(!webhook), e.pushes)
 		after, err := e.commit(ctx, prefix, map[string]string{path: webDeployment(name, image)})
 		if err != nil {
 			return nil, err
