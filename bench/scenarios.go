@@ -505,7 +505,7 @@ func (e *env) pushTries(ctx context.Context, prefix string, tries int, webhook b
 	if err != nil {
 		return nil, err
 	}
-	for i := range tries {
+	for range tries {
 		e.pushes++
 		image := fmt.Sprintf("nginx:1.%d.%d", boolInt(!webhook), e.pushes)
 		after, err := e.commit(ctx, prefix, map[string]string{path: webDeployment(name, image)})
