@@ -26,8 +26,11 @@ func TestSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	report := filepath.Join(t.TempDir(), "report.md")
+	// The onboarding try without webhook waits for the ApplicationSet's
+	// requeue (3 minutes): its timeout is what it measures here.
 	c := config{apps: 20, helmApps: 3, tries: 2, idle: 2 * time.Second, tether: bin, out: report,
-		scenarios: "cold,idle,monorepo,push,drift,helm"}
+		seriesPushes: 2, onboardTries: 1, onboardTimeout: 5 * time.Second,
+		scenarios: "cold,idle,monorepo,push,series,drift,onboard,cold-prestart,helm"}
 	if err := run(context.Background(), c, testWriter{t}); err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +38,7 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Cold sync", "Idle", "Monorepo", "Push to deploy", "Drift", "Helm at scale", "ratio"} {
+	for _, want := range []string{"Cold sync", "Idle", "Monorepo", "Push to deploy", "Push series", "Drift", "Onboarding", "before the controller starts", "Helm at scale", "ratio"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("report lacks %q:\n%s", want, b)
 		}

@@ -49,6 +49,8 @@ type env struct {
 	profileSeconds int
 	// controllerFlags are passed to every controller started.
 	controllerFlags []string
+	// pushes counts the image tags pushed, so that each is new.
+	pushes int
 }
 
 func newEnv(ctx context.Context, dir, tether string, log io.Writer) (*env, error) {
@@ -310,6 +312,10 @@ func sum(m map[string]float64, name string, filters ...string) float64 {
 		}
 	}
 	return total
+}
+
+func (e *env) logf(format string, args ...any) {
+	fmt.Fprintf(e.log, "bench: "+format+"\n", args...)
 }
 
 func freePort() (int, error) {

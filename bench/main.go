@@ -29,6 +29,10 @@ type config struct {
 	profileSeconds        int
 	controllerFlags       string
 	keep                  bool
+	seriesPushes          int
+	seriesInterval        time.Duration
+	onboardTries          int
+	onboardTimeout        time.Duration
 }
 
 func main() {
@@ -40,7 +44,11 @@ func main() {
 	flag.DurationVar(&c.idle, "idle", 2*time.Minute, "window of the idle measurement")
 	flag.StringVar(&c.tether, "tether", "bin/tether", "the tether binary under test")
 	flag.StringVar(&c.out, "o", "", "write the Markdown report here (default stdout)")
-	flag.StringVar(&c.scenarios, "scenarios", "cold,idle,monorepo,push,drift,helm", "scenarios to run, in order")
+	flag.StringVar(&c.scenarios, "scenarios", "cold,idle,monorepo,push,series,drift,onboard,helm", "scenarios to run, in order (also cold-prestart: the apps created before the controller starts)")
+	flag.IntVar(&c.seriesPushes, "series-pushes", 20, "pushes of the push series scenario")
+	flag.DurationVar(&c.seriesInterval, "series-interval", 5*time.Second, "time from push to push in the push series scenario")
+	flag.IntVar(&c.onboardTries, "onboard-tries", 10, "tries of the onboarding scenario, with and without webhook each")
+	flag.DurationVar(&c.onboardTimeout, "onboard-timeout", time.Minute, "per-try timeout of the onboarding scenario")
 	flag.StringVar(&c.profile, "profile", "", "write CPU profiles of the API server and the controller (cold sync) and the API server's requests (idle) to this folder")
 	flag.IntVar(&c.profileSeconds, "profile-seconds", 20, "length of the CPU profiles taken from the start of a cold sync")
 	flag.BoolVar(&c.keep, "keep", false, "keep the work folder (controller logs, control plane logs) after the run")
@@ -113,7 +121,7 @@ func runScenario(ctx context.Context, e *env, c config, s string, r *report) err
 	defer cancel()
 	switch s {
 	case "cold":
-		res, err := e.coldSync(ctx, "cold", c.apps, false)
+		res, err := e.coldSync(ctx, "cold", c.apps, false, false)
 		if err != nil {
 			return err
 		}
@@ -123,8 +131,19 @@ func runScenario(ctx context.Context, e *env, c config, s string, r *report) err
 		}
 		res.ceiling = ceil
 		r.cold("Cold sync: one ConfigMap per Application", res)
+	case "cold-prestart":
+		res, err := e.coldSync(ctx, "prestart", c.apps, false, true)
+		if err != nil {
+			return err
+		}
+		ceil, err := e.ceiling(ctx, "ceiling-prestart", c.apps)
+		if err != nil {
+			return err
+		}
+		res.ceiling = ceil
+		r.cold("Cold sync, Applications created before the controller starts (clock from its start)", res)
 	case "helm":
-		res, err := e.coldSync(ctx, "helm", c.helmApps, true)
+		res, err := e.coldSync(ctx, "helm", c.helmApps, true, false)
 		if err != nil {
 			return err
 		}
@@ -154,6 +173,28 @@ func runScenario(ctx context.Context, e *env, c config, s string, r *report) err
 			}
 			r.latencies("Push to deploy without webhook: periodic reconcile at the default interval (120 s + up to 60 s jitter)", d)
 		}
+	case "series":
+		d, err := e.pushSeries(ctx, "cold", c.seriesPushes, c.seriesInterval)
+		if len(d) > 0 {
+			r.series(seriesResult{interval: c.seriesInterval, apps: c.apps, d: d})
+		}
+		if err != nil {
+			return err
+		}
+	case "onboard":
+		var rs []onboardResult
+		for _, webhook := range []bool{true, false} {
+			prefix := "onboard-hook"
+			if !webhook {
+				prefix = "onboard-poll"
+			}
+			res, err := e.onboard(ctx, prefix, c.onboardTries, webhook, c.onboardTimeout)
+			if err != nil {
+				return err
+			}
+			rs = append(rs, res)
+		}
+		r.onboard(rs)
 	case "monorepo":
 		renders, took, err := e.monorepo(ctx, "cold", c.apps)
 		if err != nil {
@@ -178,7 +219,8 @@ func (r *report) header(c config) {
 	if c.controllerFlags != "" {
 		flags = fmt.Sprintf(" -controller-flags %q", c.controllerFlags)
 	}
-	fmt.Fprintf(r, "- command: `go run ./bench -apps %d -helm-apps %d -tries %d -poll-tries %d -idle %s -scenarios %s%s`\n\n", c.apps, c.helmApps, c.tries, c.pollTries, c.idle, c.scenarios, flags)
+	fmt.Fprintf(r, "- command: `go run ./bench -apps %d -helm-apps %d -tries %d -poll-tries %d -idle %s -series-pushes %d -series-interval %s -onboard-tries %d -onboard-timeout %s -scenarios %s%s`\n\n",
+		c.apps, c.helmApps, c.tries, c.pollTries, c.idle, c.seriesPushes, c.seriesInterval, c.onboardTries, c.onboardTimeout, c.scenarios, flags)
 }
 
 func (r *report) cold(title string, res coldResult) {

@@ -181,8 +181,9 @@ func mean(m0, m1 map[string]float64, name, filter string) time.Duration {
 
 // coldSync creates n Applications of one ConfigMap each (helm: of the web
 // chart) against a freshly started controller and times them to Synced and
-// Healthy.
-func (e *env) coldSync(ctx context.Context, prefix string, n int, helm bool) (coldResult, error) {
+// Healthy. With prestart the Applications are created first and the clock
+// starts with the controller.
+func (e *env) coldSync(ctx context.Context, prefix string, n int, helm, prestart bool) (coldResult, error) {
 	ns := prefix + "-dest"
 	if err := e.namespace(ctx, ns); err != nil {
 		return coldResult{}, err
@@ -207,8 +208,9 @@ func (e *env) coldSync(ctx context.Context, prefix string, n int, helm bool) (co
 	if err := e.dyn.Resource(appsGVR).Namespace("argocd").DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
 		return coldResult{}, err
 	}
-	if err := e.startController(); err != nil {
-		return coldResult{}, err
+	if e.controller != nil {
+		e.controller.stop()
+		e.controller = nil
 	}
 	apps := make([]*unstructured.Unstructured, n)
 	names := map[string]bool{}
@@ -221,13 +223,28 @@ func (e *env) coldSync(ctx context.Context, prefix string, n int, helm bool) (co
 		apps[i] = appManifest(name, url, path, ns, helm)
 		names[name] = true
 	}
-	cpu0 := e.controller.cpu()
-	m0, _ := e.controller.scrape()
+	if prestart {
+		if err := e.createApps(ctx, apps); err != nil {
+			return coldResult{}, err
+		}
+	}
 	start := time.Now()
+	if err := e.startController(); err != nil {
+		return coldResult{}, err
+	}
+	// A controller started on existing Applications counts from zero.
+	cpu0, m0 := time.Duration(0), map[string]float64{}
+	if !prestart {
+		cpu0 = e.controller.cpu()
+		m0, _ = e.controller.scrape()
+		start = time.Now()
+	}
 	profiled := e.profiler.cpu(ctx, prefix, e.profileSeconds)
 	defer profiled()
-	if err := e.createApps(ctx, apps); err != nil {
-		return coldResult{}, err
+	if !prestart {
+		if err := e.createApps(ctx, apps); err != nil {
+			return coldResult{}, err
+		}
 	}
 	if err := e.waitApps(ctx, names, syncedHealthy(commit)); err != nil {
 		return coldResult{}, fmt.Errorf("cold sync %s: %w (controller log: %s)", prefix, err, e.controller.logFile)
@@ -488,8 +505,9 @@ func (e *env) pushTries(ctx context.Context, prefix string, tries int, webhook b
 	if err != nil {
 		return nil, err
 	}
-	for i := range tries {
-		image := fmt.Sprintf("nginx:1.%d.%d", len(out)+boolInt(!webhook)*100, i+1)
+	for range tries {
+		e.pushes++
+		image := fmt.Sprintf("nginx:1.%d.%d", boolInt(!webhook), e.pushes)
 		after, err := e.commit(ctx, prefix, map[string]string{path: webDeployment(name, image)})
 		if err != nil {
 			return nil, err
@@ -531,13 +549,21 @@ func (e *env) setWebhookSecret(ctx context.Context) error {
 	return err
 }
 
-// sendPush posts a signed GitHub push event for the repository.
+// sendPush posts a signed GitHub push event for the repository, of a
+// commit that modified files.
 func (e *env) sendPush(repo, before, after string, files ...string) error {
+	return e.sendPushFiles(repo, before, after, nil, files)
+}
+
+// sendPushFiles posts a signed GitHub push event of a commit that added and
+// modified files.
+func (e *env) sendPushFiles(repo, before, after string, added, modified []string) error {
 	url := e.gitURL + "/" + repo + ".git"
 	body, _ := json.Marshal(map[string]any{
 		"ref": "refs/heads/main", "before": before, "after": after,
 		"repository": map[string]any{"clone_url": url, "html_url": url, "default_branch": "main"},
-		"commits":    []any{map[string]any{"id": after, "added": []string{}, "modified": files, "removed": []string{}}},
+		"commits": []any{map[string]any{"id": after, "added": append([]string{}, added...),
+			"modified": append([]string{}, modified...), "removed": []string{}}},
 	})
 	mac := hmac.New(sha256.New, []byte(webhookSecret))
 	mac.Write(body)

@@ -279,7 +279,7 @@ func setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		return err
 	}
 	revisions := gitsource.NewRevisionCache(opts.RevisionCacheTTL)
-	store := &gitsource.Store{Dir: opts.RepoCacheDir, Creds: repoCredentials(mgr.GetClient(), opts.Namespace)}
+	store := &gitsource.Store{Dir: opts.RepoCacheDir, Creds: repoCredentials(mgr.GetClient(), opts.Namespace), MaxCheckouts: 8, SpareCheckouts: true}
 	if err := mgr.Add(pruneCheckouts(store, opts.CheckoutRetention, mgr.GetLogger())); err != nil {
 		return err
 	}

@@ -252,40 +252,64 @@ func (c *renderCache) forget(app string) {
 }
 
 // changeCache remembers the files changed between two commits of a
-// repository: every Application of a monorepo asks the same question.
+// repository: every Application of a monorepo asks the same question, often
+// at once (a push moves them all to a new commit), so callers that miss the
+// same key share one answer.
 type changeCache struct {
-	mu      sync.Mutex
-	entries map[[3]string][]string
-	order   [][3]string
+	mu       sync.Mutex
+	entries  map[[3]string][]string
+	order    [][3]string
+	inflight map[[3]string]*pendingChange
+}
+
+// pendingChange is a ChangedFiles call in progress; done closes when files
+// and err are set.
+type pendingChange struct {
+	done  chan struct{}
+	files []string
+	err   error
 }
 
 const changeCacheSize = 256
 
-func newChangeCache() *changeCache { return &changeCache{entries: map[[3]string][]string{}} }
+func newChangeCache() *changeCache {
+	return &changeCache{entries: map[[3]string][]string{}, inflight: map[[3]string]*pendingChange{}}
+}
 
 func (c *changeCache) get(ctx context.Context, src Source, repo, from, to string) ([]string, error) {
 	key := [3]string{repo, from, to}
 	c.mu.Lock()
-	files, ok := c.entries[key]
-	c.mu.Unlock()
-	if ok {
+	if files, ok := c.entries[key]; ok {
+		c.mu.Unlock()
 		return files, nil
 	}
-	files, err := src.ChangedFiles(ctx, repo, from, to)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.entries[key]; !ok {
-		c.entries[key] = files
-		c.order = append(c.order, key)
-		if len(c.order) > changeCacheSize {
-			delete(c.entries, c.order[0])
-			c.order = c.order[1:]
+	if p, ok := c.inflight[key]; ok {
+		c.mu.Unlock()
+		select {
+		case <-p.done:
+			return p.files, p.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
 	}
-	return files, nil
+	p := &pendingChange{done: make(chan struct{})}
+	c.inflight[key] = p
+	c.mu.Unlock()
+	p.files, p.err = src.ChangedFiles(ctx, repo, from, to)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.inflight, key)
+	close(p.done)
+	if p.err != nil {
+		return nil, p.err
+	}
+	c.entries[key] = p.files
+	c.order = append(c.order, key)
+	if len(c.order) > changeCacheSize {
+		delete(c.entries, c.order[0])
+		c.order = c.order[1:]
+	}
+	return p.files, nil
 }
 
 func resultLabel(err error) string {

@@ -55,12 +55,16 @@ func (s *Store) Checkout(ctx context.Context, repoURL, commit string) (string, e
 	// previous checkout: unchanged files are hard links (checkouts are
 	// immutable), only what the commit changed is written. In a monorepo of
 	// thousands of files that is the difference between milliseconds and
-	// most of a second.
-	if base := r.lastCheckout; base != "" && isDir(filepath.Join(r.checkoutDir, base)) {
-		err = s.withCommits(ctx, repoURL, []string{commit, base}, func(st *filesystem.Storage, c []*object.Commit) error {
-			return writeFrom(ctx, st, c[1], filepath.Join(r.checkoutDir, base), c[0], dir)
-		})
-	} else {
+	// most of a second. With SpareCheckouts, the links are made ahead, in
+	// the background: then a new commit costs only its changes.
+	spare := r.takeSpare()
+	switch base := r.lastCheckout; {
+	case spare.dir != "":
+		defer os.RemoveAll(spare.dir)
+		err = s.update(ctx, repoURL, spare.commit, spare.dir, commit, dir)
+	case base != "" && isDir(filepath.Join(r.checkoutDir, base)):
+		err = s.writeFrom(ctx, repoURL, base, filepath.Join(r.checkoutDir, base), commit, dir)
+	default:
 		err = s.withCommits(ctx, repoURL, []string{commit}, func(st *filesystem.Storage, c []*object.Commit) error {
 			return writeCheckout(ctx, st, c[0], dir)
 		})
@@ -70,25 +74,15 @@ func (s *Store) Checkout(ctx context.Context, repoURL, commit string) (string, e
 	}
 	r.lastCheckout = commit
 	r.touch(commit, dir, s.clock())
+	s.trimLater(r)
+	s.spareLater(r, commit, dir)
 	return dir, nil
 }
 
-// writeFrom writes the tree of c into dir, starting from baseDir, the
+// writeFrom writes the tree of commit into dir, starting from baseDir, the
 // checkout of base: it links baseDir's files into a temporary sibling of
-// dir, applies the changes from base to c, then renames it to dir.
-func writeFrom(ctx context.Context, st *filesystem.Storage, base *object.Commit, baseDir string, c *object.Commit, dir string) error {
-	baseTree, err := base.Tree()
-	if err != nil {
-		return err
-	}
-	tree, err := c.Tree()
-	if err != nil {
-		return err
-	}
-	changes, err := object.DiffTreeWithOptions(ctx, baseTree, tree, nil)
-	if err != nil {
-		return err
-	}
+// dir, then updates that to commit (see update).
+func (s *Store) writeFrom(ctx context.Context, repoURL, base, baseDir, commit, dir string) error {
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".tmp-"+filepath.Base(dir)[:12]+"-")
 	if err != nil {
 		return err
@@ -97,13 +91,135 @@ func writeFrom(ctx context.Context, st *filesystem.Storage, base *object.Commit,
 	if err := linkTree(baseDir, tmp); err != nil {
 		return fmt.Errorf("link previous checkout: %w", err)
 	}
-	w := treeWriter{ctx: ctx, st: st}
+	return s.update(ctx, repoURL, base, tmp, commit, dir)
+}
+
+// update turns tree, a private copy of the checkout of base, into the
+// checkout of commit by applying the changes between them, and publishes
+// it as dir. The changes are read from the object storage under its lock;
+// writing them holds no lock.
+func (s *Store) update(ctx context.Context, repoURL, base, tree, commit, dir string) error {
+	var changes []change
+	err := s.withCommits(ctx, repoURL, []string{commit, base}, func(st *filesystem.Storage, c []*object.Commit) error {
+		var err error
+		changes, err = readChanges(ctx, st, c[1], c[0])
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	for _, ch := range changes {
-		if err := applyChange(w, tree, ch, tmp); err != nil {
+		if err := ch.apply(tree); err != nil {
 			return err
 		}
 	}
-	return publish(tmp, dir)
+	return publish(tree, dir)
+}
+
+// change is one file changed between two commits, with what it becomes:
+// from and to are the old and new paths ("" when added or removed).
+type change struct {
+	from, to string
+	mode     filemode.FileMode
+	// content is the file's bytes, or a symbolic link's target.
+	content []byte
+}
+
+// readChanges lists the changes from base to c with their new contents.
+func readChanges(ctx context.Context, st *filesystem.Storage, base, c *object.Commit) ([]change, error) {
+	baseTree, err := base.Tree()
+	if err != nil {
+		return nil, err
+	}
+	tree, err := c.Tree()
+	if err != nil {
+		return nil, err
+	}
+	diff, err := object.DiffTreeWithOptions(ctx, baseTree, tree, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]change, 0, len(diff))
+	for _, d := range diff {
+		ch := change{from: d.From.Name, to: d.To.Name, mode: d.To.TreeEntry.Mode}
+		for _, name := range []string{ch.from, ch.to} {
+			if name != "" && !validPath(name) {
+				return nil, fmt.Errorf("invalid path %q in tree", name)
+			}
+		}
+		if ch.to != "" && ch.mode != filemode.Submodule {
+			if ch.content, err = readBlob(st, d.To.TreeEntry.Hash); err != nil {
+				return nil, fmt.Errorf("read %s: %w", ch.to, err)
+			}
+		}
+		out = append(out, ch)
+	}
+	return out, nil
+}
+
+func readBlob(st *filesystem.Storage, h plumbing.Hash) ([]byte, error) {
+	blob, err := object.GetBlob(st, h)
+	if err != nil {
+		return nil, err
+	}
+	r, err := blob.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
+}
+
+// apply removes what ch removes under root and writes what it adds or
+// changes.
+func (ch change) apply(root string) error {
+	for _, name := range []string{ch.from, ch.to} {
+		if name == "" {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(root, filepath.FromSlash(name))); err != nil {
+			return err
+		}
+	}
+	if ch.to == "" {
+		// Git has no empty directories: a folder whose last file went
+		// goes too (a git directory generator must not see it).
+		removeEmptyParents(filepath.Dir(filepath.Join(root, filepath.FromSlash(ch.from))), root)
+		return nil
+	}
+	path := filepath.Join(root, filepath.FromSlash(ch.to))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := ch.write(path); err != nil {
+		return fmt.Errorf("write %s: %w", ch.to, err)
+	}
+	return nil
+}
+
+func (ch change) write(path string) error {
+	switch ch.mode {
+	case filemode.Regular, filemode.Deprecated:
+		return writeFile(path, ch.content, 0o444)
+	case filemode.Executable:
+		return writeFile(path, ch.content, 0o555)
+	case filemode.Symlink:
+		return os.Symlink(string(ch.content), path)
+	case filemode.Submodule:
+		return os.Mkdir(path, 0o755)
+	}
+	return fmt.Errorf("unsupported mode %s", ch.mode)
+}
+
+// writeFile creates path exclusively, so that it never writes through a
+// link.
+func writeFile(path string, content []byte, mode fs.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(content)
+	return errors.Join(err, f.Close())
 }
 
 // publish moves the finished checkout tmp into place as dir; a dir that
@@ -114,37 +230,6 @@ func publish(tmp, dir string) error {
 	}
 	if err := os.Rename(tmp, dir); err != nil && !isDir(dir) {
 		return err
-	}
-	return nil
-}
-
-// applyChange removes what ch removes and writes what it adds or changes.
-func applyChange(w treeWriter, tree *object.Tree, ch *object.Change, root string) error {
-	for _, name := range []string{ch.From.Name, ch.To.Name} {
-		if name == "" {
-			continue
-		}
-		path, err := safeJoin(root, name)
-		if err != nil {
-			return err
-		}
-		if err := os.RemoveAll(path); err != nil {
-			return err
-		}
-	}
-	if ch.To.Name == "" {
-		// Git has no empty directories: a folder whose last file went
-		// goes too (a git directory generator must not see it).
-		from, _ := safeJoin(root, ch.From.Name)
-		removeEmptyParents(filepath.Dir(from), root)
-		return nil
-	}
-	path, _ := safeJoin(root, ch.To.Name)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	if err := w.entry(ch.To.TreeEntry, path); err != nil {
-		return fmt.Errorf("write %s: %w", ch.To.Name, err)
 	}
 	return nil
 }
@@ -160,15 +245,15 @@ func removeEmptyParents(dir, root string) {
 	}
 }
 
-// safeJoin joins a slash-separated tree path to root, refusing names that
-// could leave it.
-func safeJoin(root, name string) (string, error) {
+// validPath reports whether every segment of the slash-separated tree path
+// name is a valid entry name: joined to a root, it stays inside.
+func validPath(name string) bool {
 	for _, seg := range strings.Split(name, "/") {
 		if !validName(seg) {
-			return "", fmt.Errorf("invalid path %q in tree", name)
+			return false
 		}
 	}
-	return filepath.Join(root, filepath.FromSlash(name)), nil
+	return true
 }
 
 // linkTree recreates src under dst: directories are made, regular files

@@ -265,7 +265,10 @@ func (r *repo) store(pack io.Reader, ar *packp.AdvRefs) error {
 	if err := packfile.UpdateObjectStorage(st, pack); err != nil {
 		return err
 	}
-	return mirrorRefs(st, ar)
+	if err := mirrorRefs(st, ar); err != nil {
+		return err
+	}
+	return r.compact()
 }
 
 func mirrorRefs(st storer.Storer, ar *packp.AdvRefs) error {

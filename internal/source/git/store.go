@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,9 +57,22 @@ type Store struct {
 	// Timeout bounds each listing and each fetch; zero means
 	// DefaultTimeout.
 	Timeout time.Duration
+	// MaxCheckouts, when positive, bounds the checkouts kept per
+	// repository: once a new one makes more, the least recently handed
+	// out of those not handed out during the last minute are deleted, in
+	// the background, down to MaxCheckouts. Zero keeps every checkout
+	// until PruneCheckouts.
+	MaxCheckouts int
+	// SpareCheckouts, when set, links a private copy of each new
+	// checkout in the background, so that the next commit's checkout
+	// writes only its changes (see spare).
+	SpareCheckouts bool
 
 	// now is the clock of checkout use; nil means time.Now.
 	now func() time.Time
+
+	// background counts the goroutines that link spares.
+	background sync.WaitGroup
 
 	mu       sync.Mutex
 	repos    map[string]*repo
@@ -79,6 +93,14 @@ type repo struct {
 	// lastCheckout is the commit of the checkout written last, the base
 	// of the next one; guarded by checkout.
 	lastCheckout string
+	// trimming is set while a trim of the checkouts runs; trimWanted
+	// when one is asked for.
+	trimming, trimWanted atomic.Bool
+	// spare is the private copy of a checkout that the next checkout
+	// starts from; guarded by checkout. sparing is set while one is
+	// linked.
+	spare   spare
+	sparing atomic.Bool
 
 	// usedMu guards used, when each checkout was last handed out, and
 	// born, when this process first saw the repository: the last use of
@@ -174,6 +196,88 @@ func (s *Store) PruneCheckouts(ctx context.Context, idle time.Duration) (int, er
 	return removed, nil
 }
 
+// recentUse is how long a checkout handed out stays safe from MaxCheckouts:
+// far longer than a render reads it.
+const recentUse = time.Minute
+
+// trimLater starts a trim of r's checkouts down to s.MaxCheckouts unless
+// one runs.
+func (s *Store) trimLater(r *repo) {
+	if s.MaxCheckouts <= 0 {
+		return
+	}
+	r.trimWanted.Store(true)
+	if !r.trimming.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		for {
+			for r.trimWanted.Swap(false) {
+				_, _ = r.trim(context.Background(), s.clock(), s.MaxCheckouts)
+			}
+			r.trimming.Store(false)
+			// A request between the last look and now finds trimming set
+			// and leaves it to this goroutine.
+			if !r.trimWanted.Load() || !r.trimming.CompareAndSwap(false, true) {
+				return
+			}
+		}
+	}()
+}
+
+// trim deletes the least recently handed out checkouts that were not
+// handed out during recentUse, until max are left; it returns how many it
+// deleted.
+func (r *repo) trim(ctx context.Context, now time.Time, max int) (int, error) {
+	trash, err := r.retireOldest(ctx, now, max)
+	for i, dir := range trash {
+		if rmErr := os.RemoveAll(dir); rmErr != nil {
+			return i, fmt.Errorf("trim checkouts: %w", rmErr)
+		}
+	}
+	return len(trash), err
+}
+
+func (r *repo) retireOldest(ctx context.Context, now time.Time, max int) ([]string, error) {
+	if err := lock(ctx, r.checkout); err != nil {
+		return nil, err
+	}
+	defer func() { <-r.checkout }()
+	entries, err := os.ReadDir(r.checkoutDir)
+	if err != nil {
+		return nil, fmt.Errorf("trim checkouts: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			names = append(names, e.Name())
+		}
+	}
+	r.usedMu.Lock()
+	last := func(name string) time.Time {
+		if t, ok := r.used[name]; ok {
+			return t
+		}
+		return r.born
+	}
+	slices.SortFunc(names, func(a, b string) int { return last(a).Compare(last(b)) })
+	r.usedMu.Unlock()
+	var trash []string
+	for _, name := range names {
+		if len(names)-len(trash) <= max {
+			break
+		}
+		dir, ok, err := r.retire(name, now, recentUse)
+		if err != nil {
+			return trash, err
+		}
+		if ok {
+			trash = append(trash, dir)
+		}
+	}
+	return trash, nil
+}
+
 func (r *repo) prune(ctx context.Context, now time.Time, idle time.Duration) (int, error) {
 	trash, err := r.retireAll(ctx, now, idle)
 	// Deleting, which may take long for a large tree, needs no lock: the
@@ -201,6 +305,9 @@ func (r *repo) retireAll(ctx context.Context, now time.Time, idle time.Duration)
 	}
 	var trash []string
 	for _, e := range entries {
+		if r.isSpare(e.Name()) {
+			continue
+		}
 		dir, ok, err := r.retire(e.Name(), now, idle)
 		if err != nil {
 			return trash, err
