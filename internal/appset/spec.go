@@ -68,8 +68,7 @@ func objectAt(m map[string]any, key string) (map[string]any, error) {
 }
 
 // Policy returns the ApplicationSet's applicationsSync policy (sync when
-// unset) and whether it preserves resources on deletion. It does not
-// validate the rest of the spec.
+// unset). It does not validate the rest of the spec.
 func Policy(set *unstructured.Unstructured) (appv1.ApplicationsSyncPolicy, error) {
 	raw, _, _ := unstructured.NestedFieldNoCopy(set.Object, "spec", "syncPolicy")
 	var p *appv1.ApplicationSetSyncPolicy
