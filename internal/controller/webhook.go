@@ -98,10 +98,13 @@ func (p *pushRouter) onPush(ctx context.Context, push webhook.Push) {
 		route = "refresh annotation"
 		p.annotateRefresh(ctx, now)
 	}
-	if p.sets != nil {
+	// The leader's ApplicationSet controller hears the push in process; a
+	// stand-by's does not run, so it asks the leader through the API.
+	if p.sets != nil && p.leading() {
 		p.sets.Pushed(push)
+	} else {
+		p.refreshAppSets(ctx, push)
 	}
-	p.refreshAppSets(ctx, push)
 	logr.FromContextOrDiscard(ctx).Info("push received", "provider", push.Provider, "branch", push.Branch,
 		"after", push.After, "refreshed", len(now), "untouched", skipped, "route", route)
 }

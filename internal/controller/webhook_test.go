@@ -16,6 +16,7 @@ import (
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/controller/application"
+	"github.com/tether-gitops/tether/internal/controller/applicationset"
 	gitsource "github.com/tether-gitops/tether/internal/source/git"
 	"github.com/tether-gitops/tether/internal/webhook"
 )
@@ -103,7 +104,10 @@ func TestPushRoute(t *testing.T) {
 				return &appv1.Application{ObjectMeta: metav1.ObjectMeta{Namespace: "argocd", Name: name},
 					Spec: appv1.ApplicationSpec{Source: &appv1.ApplicationSource{RepoURL: repo, TargetRevision: "main", Path: path}}}
 			}
-			c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(app("a", "apps/a"), app("b", "apps/b")).Build()
+			set := &appv1.ApplicationSet{ObjectMeta: metav1.ObjectMeta{Namespace: "argocd", Name: "prod"},
+				Spec: appv1.ApplicationSetSpec{Generators: []appv1.ApplicationSetGenerator{{
+					Git: &appv1.GitGenerator{RepoURL: repo, Revision: "main", Directories: []appv1.GitDirectoryGeneratorItem{{Path: "apps/*"}}}}}}}
+			c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(app("a", "apps/a"), app("b", "apps/b"), set).Build()
 			elected := make(chan struct{})
 			if leader {
 				close(elected)
@@ -117,7 +121,7 @@ func TestPushRoute(t *testing.T) {
 				t.Fatal(err)
 			}
 			p := &pushRouter{client: c, reader: c, namespace: "argocd", revisions: gitsource.NewRevisionCache(time.Minute),
-				apps: apps, triggers: triggers, elected: elected}
+				apps: apps, triggers: triggers, elected: elected, sets: &applicationset.Reconciler{}}
 			p.onPush(context.Background(), push)
 
 			queued := map[string]bool{}
@@ -142,6 +146,15 @@ func TestPushRoute(t *testing.T) {
 			}
 			if !maps.Equal(queued, wantQueued) || !maps.Equal(annotated, wantAnnotated) {
 				t.Errorf("queued %v and annotated %v, want queued %v and annotated %v", queued, annotated, wantQueued, wantAnnotated)
+			}
+			// The leader's ApplicationSet controller hears the push in
+			// process; only a stand-by asks through the annotation.
+			gotSet := &appv1.ApplicationSet{}
+			if err := c.Get(context.Background(), client.ObjectKey{Namespace: "argocd", Name: "prod"}, gotSet); err != nil {
+				t.Fatal(err)
+			}
+			if _, patched := gotSet.Annotations[appv1.AnnotationKeyApplicationSetRefresh]; patched != !leader {
+				t.Errorf("ApplicationSet refresh annotation set = %v, want %v", patched, !leader)
 			}
 		})
 	}
