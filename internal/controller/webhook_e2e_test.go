@@ -1,19 +1,15 @@
 package controller_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/tether-gitops/tether/internal/controller/controllertest"
 	"github.com/tether-gitops/tether/internal/devcluster/clustertest"
 	"github.com/tether-gitops/tether/internal/gitserver/gittest"
 )
@@ -25,16 +21,7 @@ func TestPushWebhook(t *testing.T) {
 	cluster.Require(t)
 	t.Parallel()
 	const secret = "hook-secret"
-	s := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "argocd-secret", Namespace: argocd},
-		StringData: map[string]string{"webhook.github.secret": secret},
-	}
-	if _, err := cluster.Client.CoreV1().Secrets(argocd).Create(context.Background(), s, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cluster.Client.CoreV1().Secrets(argocd).Delete(context.Background(), "argocd-secret", metav1.DeleteOptions{})
-	})
+	controllertest.WebhookSecret(t, cluster.Client, argocd, map[string]string{"webhook.github.secret": secret})
 	ns := cluster.Namespace(t)
 	srv := gittest.NewServer(t)
 	repo := srv.NewRepo("hooked", map[string]string{"m/a.yaml": configMap("a", "1")})
@@ -44,9 +31,9 @@ func TestPushWebhook(t *testing.T) {
 	waitApp(t, name, "Synced", syncedHealthy(first))
 
 	next := repo.Commit(map[string]string{"m/a.yaml": configMap("a", "2")})
-	payload := githubPush(repo.URL, first, next, "m/a.yaml")
+	payload := controllertest.GitHubPush(repo.URL, first, next, nil, []string{"m/a.yaml"})
 	for _, bad := range []string{"", "sha256=" + hex.EncodeToString(make([]byte, 32))} {
-		if code := postHook(t, payload, bad); code != http.StatusUnauthorized {
+		if code := controllertest.PostGitHub(t, webhookURL, payload, bad); code != http.StatusUnauthorized {
 			t.Fatalf("push signed %q answered %d, want 401", bad, code)
 		}
 	}
@@ -70,9 +57,7 @@ func TestPushWebhook(t *testing.T) {
 			before[[2]string{verb, path}] = controllerRequests.Count(verb, path)
 		}
 	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(payload)
-	if code := postHook(t, payload, "sha256="+hex.EncodeToString(mac.Sum(nil))); code != http.StatusOK {
+	if code := controllertest.PostGitHub(t, webhookURL, payload, controllertest.SignGitHub(secret, payload)); code != http.StatusOK {
 		t.Fatalf("signed push answered %d", code)
 	}
 	clustertest.Poll(t, 10*time.Second, "the commit live", func(ctx context.Context) (bool, error) {
@@ -111,32 +96,4 @@ func stays(t *testing.T, d time.Duration, what string, cond func(ctx context.Con
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-func githubPush(repoURL, before, after string, files ...string) []byte {
-	b, _ := json.Marshal(map[string]any{
-		"ref": "refs/heads/main", "before": before, "after": after,
-		"repository": map[string]any{"html_url": repoURL, "clone_url": repoURL, "default_branch": "main"},
-		"commits":    []any{map[string]any{"id": after, "added": []string{}, "modified": files, "removed": []string{}}},
-	})
-	return b
-}
-
-func postHook(t *testing.T, payload []byte, signature string) int {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, webhookURL, bytes.NewReader(payload))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-GitHub-Event", "push")
-	if signature != "" {
-		req.Header.Set("X-Hub-Signature-256", signature)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
@@ -132,10 +131,7 @@ func TestPushWebhookProviders(t *testing.T) {
 	for _, p := range hookProviders {
 		keys[p.key] = "key-of-" + p.key
 	}
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "argocd-secret", Namespace: home}, StringData: keys}
-	if _, err := cluster.Client.CoreV1().Secrets(home).Create(context.Background(), secret, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	controllertest.WebhookSecret(t, cluster.Client, home, keys)
 	addr := freeAddr(t)
 	startReplica(t, home, "hooks", func(o *controller.Options) {
 		o.WebhookAddr = addr

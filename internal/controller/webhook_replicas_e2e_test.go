@@ -3,20 +3,17 @@ package controller_test
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/controller"
+	"github.com/tether-gitops/tether/internal/controller/controllertest"
 	"github.com/tether-gitops/tether/internal/devcluster/clustertest"
 	"github.com/tether-gitops/tether/internal/gitserver/gittest"
 )
@@ -32,13 +29,7 @@ func TestPushWebhookOnStandby(t *testing.T) {
 	home := cluster.Namespace(t) // the replicas' Applications, Lease and argocd-secret
 	dest := cluster.Namespace(t)
 	const secret = "standby-hook-secret"
-	s := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "argocd-secret", Namespace: home},
-		StringData: map[string]string{"webhook.github.secret": secret},
-	}
-	if _, err := cluster.Client.CoreV1().Secrets(home).Create(context.Background(), s, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	controllertest.WebhookSecret(t, cluster.Client, home, map[string]string{"webhook.github.secret": secret})
 	srv := gittest.NewServer(t)
 	repo := srv.NewRepo("replicas", map[string]string{"m/a.yaml": configMap("a", "1")})
 
@@ -54,7 +45,7 @@ func TestPushWebhookOnStandby(t *testing.T) {
 		before := repo.Head()
 		value := fmt.Sprint(i + 2)
 		next := repo.Commit(map[string]string{"m/a.yaml": configMap("a", value)})
-		postSigned(t, "http://"+hook.addr+"/api/webhook", secret, githubPush(repo.URL, before, next, "m/a.yaml"))
+		postSigned(t, "http://"+hook.addr+"/api/webhook", secret, controllertest.GitHubPush(repo.URL, before, next, nil, []string{"m/a.yaml"}))
 		clustertest.Poll(t, 20*time.Second, "the commit pushed to the "+hook.who+" live", func(ctx context.Context) (bool, error) {
 			cm, err := cluster.Client.CoreV1().ConfigMaps(dest).Get(ctx, "a", metav1.GetOptions{})
 			return err == nil && cm.Data["value"] == value, nil
@@ -92,9 +83,7 @@ func freeAddr(t *testing.T) string {
 // taken (a replica's listener starts after its caches sync).
 func postSigned(t *testing.T, url, secret string, payload []byte) {
 	t.Helper()
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(payload)
-	signature := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	signature := controllertest.SignGitHub(secret, payload)
 	clustertest.Poll(t, 30*time.Second, "push taken at "+url, func(ctx context.Context) (bool, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
 		if err != nil {

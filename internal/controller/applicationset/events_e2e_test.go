@@ -1,11 +1,7 @@
 package applicationset_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
@@ -50,16 +45,7 @@ func slowSet(t *testing.T, repoURL, name string) *unstructured.Unstructured {
 func TestOnboardOnAPush(t *testing.T) {
 	skipShort(t)
 	const secret = "appset-hook-secret"
-	s := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "argocd-secret", Namespace: argocd},
-		StringData: map[string]string{"webhook.github.secret": secret},
-	}
-	if _, err := cluster.Client.CoreV1().Secrets(argocd).Create(context.Background(), s, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cluster.Client.CoreV1().Secrets(argocd).Delete(context.Background(), "argocd-secret", metav1.DeleteOptions{})
-	})
+	controllertest.WebhookSecret(t, cluster.Client, argocd, map[string]string{"webhook.github.secret": secret})
 	srv := gittest.NewServer(t)
 	repo := srv.NewRepo("onboard-push", map[string]string{"apps/prod/hook-orders/configmap.yaml": configMap("hook-orders")})
 	set := createSet(t, slowSet(t, repo.URL, "onboard-push"))
@@ -67,10 +53,8 @@ func TestOnboardOnAPush(t *testing.T) {
 
 	before := repo.Head()
 	after := repo.Commit(map[string]string{"apps/prod/hook-checkout/configmap.yaml": configMap("hook-checkout")})
-	payload := githubPush(repo.URL, before, after, "apps/prod/hook-checkout/configmap.yaml")
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(payload)
-	if code := postHook(t, payload, "sha256="+hex.EncodeToString(mac.Sum(nil))); code != http.StatusOK {
+	payload := controllertest.GitHubPush(repo.URL, before, after, []string{"apps/prod/hook-checkout/configmap.yaml"}, nil)
+	if code := controllertest.PostGitHub(t, webhookURL, payload, controllertest.SignGitHub(secret, payload)); code != http.StatusOK {
 		t.Fatalf("signed push answered %d", code)
 	}
 	waitOwnedWithin(t, 10*time.Second, set.GetUID(), "hook-checkout", "hook-orders")
@@ -240,30 +224,4 @@ func metric(t *testing.T, name string) float64 {
 		}
 	}
 	return sum
-}
-
-func githubPush(repoURL, before, after string, files ...string) []byte {
-	b, _ := json.Marshal(map[string]any{
-		"ref": "refs/heads/main", "before": before, "after": after,
-		"repository": map[string]any{"html_url": repoURL, "clone_url": repoURL, "default_branch": "main"},
-		"commits":    []any{map[string]any{"id": after, "added": files, "modified": []string{}, "removed": []string{}}},
-	})
-	return b
-}
-
-func postHook(t *testing.T, payload []byte, signature string) int {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, webhookURL, bytes.NewReader(payload))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-GitHub-Event", "push")
-	req.Header.Set("X-Hub-Signature-256", signature)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
 }
