@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 )
@@ -28,23 +30,44 @@ stays. Exits 1 when no operation is running.`,
 			if err != nil {
 				return err
 			}
-			_, app, err := c.get(cmd.Context(), args[0])
+			app, err := terminateOperation(cmd.Context(), c, args[0])
 			if err != nil {
 				return err
-			}
-			if app.Operation == nil {
-				return &ExitError{Code: 1, Err: fmt.Errorf("%s: %w", c.what(args[0]), errors.New("no operation is in progress"))}
-			}
-			// The same request as Argo CD's API server makes, with the
-			// resourceVersion read, so that an operation finishing meanwhile
-			// is not marked.
-			patch := fmt.Sprintf(`{"metadata":{"resourceVersion":%q},"status":{"operationState":{"phase":%q}}}`,
-				app.ResourceVersion, appv1.OperationTerminating)
-			if _, err := c.apps().Patch(cmd.Context(), args[0], types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
-				return apiError(err, "terminate the operation of", c.what(args[0]), c.server)
 			}
 			fprintf(s.Out, "application %q: operation terminating\n", app.Name)
 			return nil
 		}),
 	}
+}
+
+// terminateOperation marks the running operation of the Application name
+// Terminating, with the same request as Argo CD's API server makes: a merge
+// patch carrying the resourceVersion read, so that an operation finishing
+// meanwhile is not marked. The controller writes status while the operation
+// runs, so a conflict reads the Application again and retries, as Argo CD's
+// API server does. With no operation running it returns an ExitError of
+// code 1.
+func terminateOperation(ctx context.Context, c *appClient, name string) (*appv1.Application, error) {
+	var app *appv1.Application
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var err error
+		if _, app, err = c.get(ctx, name); err != nil {
+			return err
+		}
+		if app.Operation == nil {
+			return &ExitError{Code: 1, Err: fmt.Errorf("%s: %w", c.what(name), errors.New("no operation is in progress"))}
+		}
+		patch := fmt.Sprintf(`{"metadata":{"resourceVersion":%q},"status":{"operationState":{"phase":%q}}}`,
+			app.ResourceVersion, appv1.OperationTerminating)
+		_, err = c.apps().Patch(ctx, name, types.MergePatchType, []byte(patch), metav1.PatchOptions{})
+		return err
+	})
+	var exit *ExitError
+	switch {
+	case errors.As(err, &exit):
+		return nil, err
+	case err != nil:
+		return nil, apiError(err, "terminate the operation of", c.what(name), c.server)
+	}
+	return app, nil
 }
