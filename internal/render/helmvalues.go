@@ -24,7 +24,7 @@ func helmValues(rp *repo, dir string, opts *Helm, env map[string]string) (map[st
 	}
 	base := map[string]any{}
 	for _, f := range files {
-		data, err := rp.readFile(f)
+		data, err := f.rp.readFile(f.rel)
 		if err != nil {
 			return nil, fmt.Errorf("value file %s: %w", f, err)
 		}
@@ -150,51 +150,104 @@ func escapeCommas(v string) string {
 	return b.String()
 }
 
-// valueFiles resolves the value files to repository-relative paths, in
-// merge order.
-func valueFiles(rp *repo, dir string, opts *Helm, env map[string]string) ([]string, error) {
+// valueFile is a value file to merge: a path in the app's checkout, or in
+// the checkout of the source named ref.
+type valueFile struct {
+	rp  *repo
+	ref string
+	rel string
+}
+
+func (f valueFile) String() string {
+	if f.ref != "" {
+		return "$" + f.ref + "/" + f.rel
+	}
+	return f.rel
+}
+
+// valueFiles resolves the value files to checkout-relative paths, in merge
+// order. A path "$name/..." is read from the checkout of the source with
+// ref name, confined to it.
+func valueFiles(rp *repo, dir string, opts *Helm, env map[string]string) ([]valueFile, error) {
 	raws := make([]string, len(opts.ValueFiles))
 	explicit := map[string]bool{}
 	for i, raw := range opts.ValueFiles {
-		raws[i] = envsubst(raw, env)
-		if rel, err := resolveValuePath(dir, raws[i]); err == nil && !isGlob(rel) {
-			explicit[rel] = true
+		raws[i] = expandValuePath(rp, raw, env)
+		if f, err := locateValueFile(rp, dir, raws[i]); err == nil && !isGlob(f.rel) {
+			explicit[f.String()] = true
 		}
 	}
-	var out []string
+	var out []valueFile
 	seen := map[string]bool{}
-	add := func(rel string) {
-		if !seen[rel] {
-			seen[rel] = true
-			out = append(out, rel)
+	add := func(f valueFile) {
+		if !seen[f.String()] {
+			seen[f.String()] = true
+			out = append(out, f)
 		}
 	}
 	for i, raw := range raws {
-		rel, err := resolveValuePath(dir, raw)
+		f, err := locateValueFile(rp, dir, raw)
 		if err != nil {
 			return nil, fmt.Errorf("value file %q: %w", opts.ValueFiles[i], err)
 		}
-		if isGlob(rel) {
-			matches, err := globValueFiles(rp, rel, opts.ValueFiles[i], opts.IgnoreMissingValueFiles)
+		if isGlob(f.rel) {
+			matches, err := globValueFiles(f.rp, f.rel, opts.ValueFiles[i], opts.IgnoreMissingValueFiles)
 			if err != nil {
 				return nil, err
 			}
 			for _, m := range matches {
-				if !explicit[m] {
-					add(m)
+				mf := valueFile{rp: f.rp, ref: f.ref, rel: m}
+				if !explicit[mf.String()] {
+					add(mf)
 				}
 			}
 			continue
 		}
-		ok, err := valueFileExists(rp, rel, opts.ValueFiles[i], opts.IgnoreMissingValueFiles)
+		ok, err := valueFileExists(f.rp, f.rel, opts.ValueFiles[i], opts.IgnoreMissingValueFiles)
 		if err != nil {
 			return nil, err
 		}
 		if ok {
-			add(rel)
+			add(f)
 		}
 	}
 	return out, nil
+}
+
+// expandValuePath expands the build environment in a value file path, but
+// not in a leading "$name" that names a ref: those are read from the ref's
+// checkout. Without refs, "$" means the environment only.
+func expandValuePath(rp *repo, raw string, env map[string]string) string {
+	if rp.refs == nil || len(rp.refs.roots) == 0 || !strings.HasPrefix(raw, "$") {
+		return envsubst(raw, env)
+	}
+	name, rest, _ := strings.Cut(raw[1:], "/")
+	if _, isEnv := env[name]; isEnv {
+		return envsubst(raw, env)
+	}
+	return "$" + name + "/" + envsubst(rest, env)
+}
+
+// locateValueFile finds the checkout and path a value file names: "$ref/p"
+// in the checkout of the source with that ref, anything else as
+// resolveValuePath says.
+func locateValueFile(rp *repo, dir, p string) (valueFile, error) {
+	name, rest, isRef, err := splitRef(p)
+	if rp.refs == nil || len(rp.refs.roots) == 0 {
+		isRef = false
+	}
+	if !isRef {
+		rel, err := resolveValuePath(dir, p)
+		return valueFile{rp: rp, rel: rel}, err
+	}
+	if err != nil {
+		return valueFile{}, err
+	}
+	ref, err := rp.refs.open(name)
+	if err != nil {
+		return valueFile{}, err
+	}
+	return valueFile{rp: ref, ref: name, rel: rest}, nil
 }
 
 // valueFileExists reports whether rel should be merged: a missing file is an

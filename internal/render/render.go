@@ -45,6 +45,10 @@ type Request struct {
 	// Kustomize images and common labels (and annotations when asked).
 	// Unknown variables expand to "", as in Argo CD.
 	Env map[string]string
+	// Refs maps the ref names of the other sources of a multi-source
+	// Application (without "$") to their checkouts, for Helm value files
+	// written "$name/path". Nothing outside each checkout is read.
+	Refs map[string]string
 
 	// At most one of Helm, Kustomize and Directory may be set; setting one
 	// forces that source type. With none set the type is detected from the
@@ -58,8 +62,10 @@ type Request struct {
 type Helm struct {
 	// ValueFiles are relative to the chart directory, or to the repository
 	// root when they start with "/". They may use globs (*, ?, [...], **),
-	// expanded in lexical order. Remote URLs and "$ref" files of other
-	// sources are not supported.
+	// expanded in lexical order. A path "$name/..." is read from
+	// Request.Refs[name], the checkout of another source of a multi-source
+	// Application, relative to its root and confined to it. Remote URLs
+	// are not supported.
 	ValueFiles []string
 	// Values is a YAML document of values, merged after ValueFiles.
 	Values string
@@ -183,6 +189,10 @@ type Result struct {
 	// A commit that changes none of them, and adds or removes no file under
 	// Path, renders the same objects.
 	Files []string
+	// RefFiles maps each ref of Request.Refs whose checkout was read to the
+	// files read there, checkout-relative and sorted: a commit of that
+	// source that changes none of them renders the same objects.
+	RefFiles map[string][]string
 }
 
 // Renderer renders sources. Its zero value is not usable; call NewRenderer.
@@ -229,6 +239,8 @@ func (r *Renderer) Render(ctx context.Context, req Request) (res *Result, err er
 		return nil, err
 	}
 	defer rp.close()
+	rp.refs = newRefRepos(req.Refs)
+	defer rp.refs.close()
 	app, err := rp.appDir(req.Path)
 	if err != nil {
 		return nil, err
@@ -249,7 +261,7 @@ func (r *Renderer) Render(ctx context.Context, req Request) (res *Result, err er
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Type: typ, Objects: objs, Files: rp.files()}, nil
+	return &Result{Type: typ, Objects: objs, Files: rp.files(), RefFiles: rp.refs.files()}, nil
 }
 
 // Detect returns the source type Render would use for req. When exactly one

@@ -32,6 +32,9 @@ type repo struct {
 	mu   sync.Mutex
 	read map[string]struct{}
 	dirs map[string]string // resolved directories: path as named -> canonical
+
+	// refs are the checkouts of other sources, for "$ref" value files.
+	refs *refRepos
 }
 
 func openRepo(dir string) (*repo, error) {

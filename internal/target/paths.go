@@ -13,7 +13,22 @@ import (
 // when they start with "/"). Files a render reads outside them (a value
 // file elsewhere, say) are the caller's to add.
 func WatchedPaths(app *appv1.Application) []string {
-	srcPath := app.Spec.GetSource().Path
+	return watched(app, app.Spec.GetSource().Path)
+}
+
+// SourceWatchedPaths are the folders of source i's repository whose changes
+// affect app, as WatchedPaths says for that source's path; none for a
+// source that only lends files (RefOnly): the files read from it are the
+// caller's to add.
+func SourceWatchedPaths(app *appv1.Application, i int) []string {
+	src := app.Spec.GetSources()[i]
+	if RefOnly(src) {
+		return nil
+	}
+	return watched(app, src.Path)
+}
+
+func watched(app *appv1.Application, srcPath string) []string {
 	ann, ok := app.Annotations[appv1.AnnotationKeyManifestGeneratePaths]
 	if !ok {
 		return []string{cleanRepoPath(srcPath)}

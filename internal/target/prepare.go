@@ -36,10 +36,14 @@ func Hooks(objs []*unstructured.Unstructured) []string {
 // Skip hook, and makes them ready to apply:
 // the destination namespace on namespaced objects that have none, none on
 // cluster-scoped ones, and Tether's tracking annotation (naming instance)
-// and label. Warnings name objects rendered twice.
+// and label. An object rendered more than once (by two sources, say) is
+// kept once, the last one winning, and reported in a warning worded as
+// Argo CD's RepeatedResourceWarning condition.
 func Prepare(objs []*unstructured.Unstructured, app *appv1.Application, instance string, scope Scoper) ([]*unstructured.Unstructured, []string, error) {
 	out := make([]*unstructured.Unstructured, 0, len(objs))
-	seen := map[string]bool{}
+	seen := map[string]int{}
+	count := map[string]int{}
+	var order []string
 	var warnings []string
 	crdScopes := crdScopes(objs)
 	for _, o := range objs {
@@ -65,13 +69,23 @@ func Prepare(objs []*unstructured.Unstructured, app *appv1.Application, instance
 		if obj.GetNamespace() == "" && namespaced {
 			return nil, nil, fmt.Errorf("%s %s has no namespace and the destination sets none", obj.GetKind(), obj.GetName())
 		}
-		k := live.TrackingID("", obj)
-		if seen[k] {
-			warnings = append(warnings, fmt.Sprintf("%s %s/%s appears more than once; the last one wins", obj.GetKind(), obj.GetNamespace(), obj.GetName()))
+		k := resourceKey(obj)
+		if at, ok := seen[k]; ok {
+			// As Argo CD: the last one wins.
+			count[k]++
+			out[at] = obj
+			Track(obj, instance)
+			continue
 		}
-		seen[k] = true
+		seen[k], count[k] = len(out), 1
+		order = append(order, k)
 		Track(obj, instance)
 		out = append(out, obj)
+	}
+	for _, k := range order {
+		if n := count[k]; n > 1 {
+			warnings = append(warnings, fmt.Sprintf("Resource %s appeared %d times among application resources.", k, n))
+		}
 	}
 	return out, warnings, nil
 }
@@ -123,4 +137,10 @@ func InstanceName(namespace, name, controllerNamespace string) string {
 		return name
 	}
 	return namespace + "_" + name
+}
+
+// resourceKey is Argo CD's key of a resource: group/kind/namespace/name.
+func resourceKey(obj *unstructured.Unstructured) string {
+	gvk := obj.GroupVersionKind()
+	return fmt.Sprintf("%s/%s/%s/%s", gvk.Group, gvk.Kind, obj.GetNamespace(), obj.GetName())
 }

@@ -72,7 +72,7 @@ func TestPrepare(t *testing.T) {
 		{name: "no namespace anywhere", objs: []*unstructured.Unstructured{obj("ConfigMap", "", "a")}, dest: "", wantErr: true},
 		{name: "unknown kind", objs: []*unstructured.Unstructured{obj("Widget", "", "w")}, dest: "prod", wantErr: true},
 		{name: "custom resource of a CRD in the same render", objs: []*unstructured.Unstructured{crd("Namespaced"), obj("Widget", "", "w")}, dest: "prod", wantNS: []string{"", "prod"}},
-		{name: "duplicates warn", objs: []*unstructured.Unstructured{obj("ConfigMap", "", "a"), obj("ConfigMap", "", "a")}, dest: "prod", wantNS: []string{"prod", "prod"}, warnings: 1},
+		{name: "duplicates warn and the last wins", objs: []*unstructured.Unstructured{obj("ConfigMap", "", "a"), obj("ConfigMap", "", "a")}, dest: "prod", wantNS: []string{"prod"}, warnings: 1},
 		{name: "the Skip hook is left out", objs: []*unstructured.Unstructured{hook(obj("ConfigMap", "", "skipped"), "Skip"), obj("ConfigMap", "other", "a")}, dest: "prod", wantNS: []string{"other"}},
 	}
 	for _, tt := range tests {

@@ -21,14 +21,42 @@ type Cluster struct {
 // RenderRequest translates app's source at commit into a render request,
 // without the checkout folder (Root), which the caller fills in.
 func RenderRequest(app *appv1.Application, commit string, cluster Cluster) render.Request {
-	src := app.Spec.GetSource()
+	return sourceRequest(app, app.Spec.GetSource(), commit, cluster)
+}
+
+// SourceRenderRequest translates source i of app (in spec.GetSources()
+// order) at commit into a render request, without Root and Refs, which the
+// caller fills in (see ReferencedSources). It panics when i is out of range.
+func SourceRenderRequest(app *appv1.Application, i int, commit string, cluster Cluster) render.Request {
+	return sourceRequest(app, app.Spec.GetSources()[i], commit, cluster)
+}
+
+// RefOnly reports whether src only lends its files to the other sources: it
+// has a ref and neither a path nor a chart, so it renders nothing itself.
+func RefOnly(src appv1.ApplicationSource) bool {
+	return src.Ref != "" && src.Path == "" && src.Chart == ""
+}
+
+// ReferencedSources maps the ref names of sources (without "$") to their
+// index, the last one winning when two share a name.
+func ReferencedSources(sources appv1.ApplicationSources) map[string]int {
+	out := map[string]int{}
+	for i, s := range sources {
+		if s.Ref != "" {
+			out[s.Ref] = i
+		}
+	}
+	return out
+}
+
+func sourceRequest(app *appv1.Application, src appv1.ApplicationSource, commit string, cluster Cluster) render.Request {
 	req := render.Request{
 		Path:        src.Path,
 		ReleaseName: app.Name,
 		Namespace:   app.Spec.Destination.Namespace,
 		KubeVersion: cluster.KubeVersion,
 		APIVersions: cluster.APIVersions,
-		Env:         buildEnv(app, commit),
+		Env:         buildEnv(app, src, commit),
 	}
 	if h := src.Helm; h != nil {
 		req.Helm = helmOptions(h)
@@ -46,8 +74,7 @@ func RenderRequest(app *appv1.Application, commit string, cluster Cluster) rende
 }
 
 // buildEnv is Argo CD's build environment for a source.
-func buildEnv(app *appv1.Application, commit string) map[string]string {
-	src := app.Spec.GetSource()
+func buildEnv(app *appv1.Application, src appv1.ApplicationSource, commit string) map[string]string {
 	return map[string]string{
 		"ARGOCD_APP_NAME":                   app.Name,
 		"ARGOCD_APP_NAMESPACE":              app.Spec.Destination.Namespace,

@@ -68,6 +68,8 @@ type Reconciler struct {
 	// Revisions caches resolved revisions, shared with the ApplicationSet
 	// controller.
 	Revisions *gitsource.RevisionCache
+	// Charts serves chart and OCI sources; nil refuses them (see Charts).
+	Charts Charts
 	Options
 
 	metrics *metrics

@@ -52,7 +52,7 @@ func (run *run) render(ctx context.Context) bool {
 		run.app.Status.SourceType = appv1.ApplicationSourceType(typ)
 	}
 	for _, w := range warnings {
-		run.conditions.set(appv1.ApplicationConditionRepeatedResourceWarning, w)
+		run.conditions.add(appv1.ApplicationConditionRepeatedResourceWarning, w)
 	}
 	if err != nil {
 		run.conditions.set(appv1.ApplicationConditionComparisonError, err.Error())
