@@ -8,18 +8,24 @@ import (
 )
 
 // Charts resolves and fetches sources that are not Git repositories: charts
-// of Helm repositories and OCI registries, and OCI artifacts.
-//
-// The Reconciler's Charts field is the plug-in point. Not wired into the
-// reconcile yet: chart sources are still refused with InvalidSpecError,
-// whether or not Charts is set.
+// of Helm repositories and OCI registries, and OCI artifacts. The
+// Reconciler's Charts field is the plug-in point; when it is nil such
+// sources are refused with InvalidSpecError.
 type Charts interface {
 	// Handles reports whether src is such a source.
 	Handles(src appv1.ApplicationSource) bool
-	// Resolve returns the revision to deploy (chart version or digest), no
-	// answer older than notBefore.
+	// Resolve returns the revision to deploy (chart version, tag or
+	// digest) for src.TargetRevision, no answer older than notBefore.
 	Resolve(ctx context.Context, src appv1.ApplicationSource, notBefore time.Time) (string, error)
-	// Fetch returns a directory holding the source's files at revision;
-	// for a chart, the chart's own directory.
-	Fetch(ctx context.Context, src appv1.ApplicationSource, revision string) (string, error)
+	// Fetch returns the source's files at revision.
+	Fetch(ctx context.Context, src appv1.ApplicationSource, revision string) (Fetched, error)
+}
+
+// Fetched is a source's files on disk, never written to.
+type Fetched struct {
+	// Dir holds the files: a chart's own folder, or an artifact's root.
+	Dir string
+	// Chart is true when Dir is a Helm chart, rendered as one whatever the
+	// source's path says.
+	Chart bool
 }

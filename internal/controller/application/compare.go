@@ -80,14 +80,7 @@ func (run *run) updateSyncStatus() {
 	sortResources(resources)
 	// Keep health from the previous status until assessHealth runs.
 	run.app.Status.Resources = mergeHealth(resources, run.orig.Status.Resources)
-	run.app.Status.Sync = appv1.SyncStatus{
-		Status:   status,
-		Revision: run.commit,
-		ComparedTo: appv1.ComparedTo{
-			Source:      run.source,
-			Destination: run.app.Spec.Destination,
-		},
-	}
+	run.app.Status.Sync = run.syncStatus(status)
 }
 
 func resourceStatus(obj *unstructured.Unstructured) appv1.ResourceStatus {

@@ -285,7 +285,7 @@ func TestRecordHistoryLimit(t *testing.T) {
 	run := newRun(&Reconciler{}, app, &unstructured.Unstructured{})
 	fin := metav1.Now()
 	for i, c := range []string{"c1", "c2", "c3"} {
-		run.commit = c
+		run.commit, run.revisions = c, []string{c}
 		run.recordHistory(&appv1.OperationState{FinishedAt: &fin})
 		if got := run.app.Status.History[len(run.app.Status.History)-1].ID; got != int64(i) {
 			t.Errorf("id of deployment %d = %d", i, got)

@@ -35,9 +35,11 @@ func (run *run) checkProject(ctx context.Context) bool {
 		return run.refuse(appv1.ApplicationConditionUnknownError,
 			fmt.Sprintf("application '%s' in namespace '%s' is not permitted to use project '%s'", run.app.Name, run.app.Namespace, name))
 	}
-	if !project.SourcePermitted(proj, run.source.RepoURL) {
-		return run.refuse(appv1.ApplicationConditionInvalidSpecError,
-			fmt.Sprintf("application repo %s is not permitted in project '%s'", run.source.RepoURL, name))
+	for _, src := range run.sources {
+		if !project.SourcePermitted(proj, src.RepoURL) {
+			return run.refuse(appv1.ApplicationConditionInvalidSpecError,
+				fmt.Sprintf("application repo %s is not permitted in project '%s'", src.RepoURL, name))
+		}
 	}
 	d := run.app.Spec.Destination
 	if !project.DestinationPermitted(proj, inClusterServer, inClusterName, d.Namespace) {

@@ -63,7 +63,7 @@ func TestCheckProject(t *testing.T) {
 					}}).Build()
 			}
 			run := w.newTestRun(t, app)
-			run.source = *app.Spec.Source
+			run.use(*app.Spec.Source)
 			ok := run.checkProject(context.Background())
 			refused := tt.want != "" && tt.want != appv1.ApplicationConditionUnsupportedField
 			if ok == refused {

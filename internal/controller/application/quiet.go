@@ -24,9 +24,10 @@ type quietState struct {
 	resourceVersion string
 	liveGen         uint64
 	projectGen      uint64
-	repoURL         string
-	revision        string
-	commit          string
+	// sources are the sources as reconciled; commit the key of their
+	// resolved revisions.
+	sources appv1.ApplicationSources
+	commit  string
 }
 
 // inputs are the change counters read at the start of a reconcile: a change
@@ -90,8 +91,16 @@ func (r *Reconciler) stillQuiet(ctx context.Context, key client.ObjectKey, u *un
 		r.quiet.apps.Delete(key)
 		return false
 	}
-	commit, err := r.Revisions.Resolve(ctx, r.Source, q.repoURL, q.revision, time.Time{})
-	if err != nil || commit != q.commit {
+	revisions := make([]string, len(q.sources))
+	for i, src := range q.sources {
+		rev, err := r.resolveSource(ctx, src, src.TargetRevision, time.Time{})
+		if err != nil {
+			r.quiet.apps.Delete(key)
+			return false
+		}
+		revisions[i] = rev
+	}
+	if revisionKey(revisions) != q.commit {
 		r.quiet.apps.Delete(key)
 		return false
 	}
@@ -110,8 +119,7 @@ func (r *Reconciler) recordQuiet(key client.ObjectKey, run *run, in inputs, rv s
 		resourceVersion: rv,
 		liveGen:         in.liveGen,
 		projectGen:      in.projectGen,
-		repoURL:         run.source.RepoURL,
-		revision:        run.source.TargetRevision,
+		sources:         run.sources,
 		commit:          run.commit,
 	})
 }

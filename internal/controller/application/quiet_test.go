@@ -70,7 +70,7 @@ func TestIsQuiet(t *testing.T) {
 			a := guestbook(nil)
 			a.Status.Health.Status = appv1.HealthStatusHealthy
 			r := newRun(&Reconciler{}, a, &unstructured.Unstructured{})
-			r.commit = "c1"
+			r.commit, r.revisions = "c1", []string{"c1"}
 			if tt.mod != nil {
 				tt.mod(r)
 			}

@@ -64,8 +64,8 @@ func TestStillQuiet(t *testing.T) {
 		a := &appv1.Application{}
 		a.Status.Health.Status = appv1.HealthStatusHealthy
 		ru := newRun(&Reconciler{}, a, app("7"))
-		ru.source = appv1.ApplicationSource{RepoURL: "https://git.example/repo.git", TargetRevision: "main"}
-		ru.commit = "c1"
+		ru.use(appv1.ApplicationSource{RepoURL: "https://git.example/repo.git", TargetRevision: "main"})
+		ru.commit, ru.revisions = "c1", []string{"c1"}
 		return ru
 	}
 	tests := []struct {

@@ -21,11 +21,15 @@ type run struct {
 	raw *unstructured.Unstructured
 
 	conditions conditionSet
-	source     appv1.ApplicationSource
+	// source is the first of sources, the only one unless multi().
+	source  appv1.ApplicationSource
+	sources appv1.ApplicationSources
 	// project is the Application's AppProject, once checkProject passed.
 	project *appv1.AppProject
-	// commit is the resolved revision compared against.
-	commit string
+	// revisions are the sources' resolved revisions; commit is their key
+	// (revisionKey), the revision itself for a single source.
+	revisions []string
+	commit    string
 	// rendered holds what Git says, ready to apply (namespaced, tracked).
 	desired []*unstructured.Unstructured
 	// live maps desired and owned objects to their live state (nil: missing).

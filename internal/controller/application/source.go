@@ -21,7 +21,6 @@ import (
 // resolve turns the target revision into a commit, trusting a recent answer
 // for the same repository and revision unless a refresh was asked for.
 func (run *run) resolve(ctx context.Context) bool {
-	src := run.source
 	// A refresh asks the repository; a new Application takes no answer
 	// older than itself, which may predate the commit that created it (an
 	// ApplicationSet's new folder, say).
@@ -29,27 +28,34 @@ func (run *run) resolve(ctx context.Context) bool {
 	switch {
 	case run.hardRefresh:
 		notBefore = time.Now()
-	case run.orig.Status.Sync.Revision == "":
+	case run.orig.Status.Sync.Revision == "" && len(run.orig.Status.Sync.Revisions) == 0:
 		// Creation times are truncated to the second: round up.
 		notBefore = run.app.CreationTimestamp.Add(time.Second)
 	}
-	commit, err := run.r.Revisions.Resolve(ctx, run.r.Source, src.RepoURL, src.TargetRevision, notBefore)
+	revisions, err := run.resolveAll(ctx, nil, notBefore)
 	if err != nil {
 		run.conditions.set(appv1.ApplicationConditionComparisonError, err.Error())
 		run.app.Status.Sync.Status = appv1.SyncStatusCodeUnknown
 		run.retryIn = 30 * time.Second
 		return false
 	}
-	run.commit = commit
+	run.revisions, run.commit = revisions, revisionKey(revisions)
 	return true
 }
 
-// render produces the desired objects for run.commit, from the cache when
-// neither the commit nor anything that shapes the output changed.
+// render produces the desired objects for run.revisions, from the cache
+// when neither the revisions nor anything that shapes the output changed.
 func (run *run) render(ctx context.Context) bool {
-	desired, warnings, typ, err := run.desiredAt(ctx, run.commit)
-	if typ != "" {
-		run.app.Status.SourceType = appv1.ApplicationSourceType(typ)
+	desired, warnings, types, err := run.desiredAt(ctx, run.revisions)
+	if run.multi() {
+		if len(types) > 0 {
+			run.app.Status.SourceTypes = make([]appv1.ApplicationSourceType, len(types))
+			for i, t := range types {
+				run.app.Status.SourceTypes[i] = appv1.ApplicationSourceType(t)
+			}
+		}
+	} else if len(types) > 0 && types[0] != "" {
+		run.app.Status.SourceType = appv1.ApplicationSourceType(types[0])
 	}
 	for _, w := range warnings {
 		run.conditions.add(appv1.ApplicationConditionRepeatedResourceWarning, w)
@@ -67,33 +73,44 @@ func (run *run) render(ctx context.Context) bool {
 	return true
 }
 
-// desiredAt returns the objects to apply at commit, rendered and prepared
-// (target.Prepare), with Prepare's warnings and the source type. Both steps
-// are cached with the render, so a reconcile in which nothing changed copies
-// no object. The objects are shared and must not be modified.
-func (run *run) desiredAt(ctx context.Context, commit string) ([]*unstructured.Unstructured, []string, string, error) {
-	e, err := run.renderAt(ctx, commit)
+// desiredAt returns the objects to apply at revisions, rendered and
+// prepared (target.Prepare), with Prepare's warnings and the source types.
+// Both steps are cached with the render, so a reconcile in which nothing
+// changed copies no object. The objects are shared and must not be
+// modified.
+func (run *run) desiredAt(ctx context.Context, revisions []string) ([]*unstructured.Unstructured, []string, []string, error) {
+	e, err := run.renderAt(ctx, revisions)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, nil, err
 	}
+	types := e.types()
 	if e.prepared != nil {
-		return e.prepared, e.warnings, e.sourceType, nil
+		return e.prepared, e.warnings, types, nil
 	}
 	desired, warnings, err := target.Prepare(e.objects, run.app, run.instance(), run.r.Live)
 	if err != nil {
-		return nil, warnings, e.sourceType, err
+		return nil, warnings, types, err
 	}
 	e.prepared, e.warnings = desired, warnings
 	run.r.renders.put(run.instance(), e)
-	return desired, warnings, e.sourceType, nil
+	return desired, warnings, types, nil
 }
 
-// renderAt renders the source at commit; the result is shared and must not
-// be modified. When only the commit changed since the last render and the
-// change touches none of the files that shaped it, the last render carries
-// over without rendering again: one commit in a monorepo re-renders only
-// the Applications whose files it touched.
-func (run *run) renderAt(ctx context.Context, commit string) (renderEntry, error) {
+// renderAt renders the sources at revisions: a single Git source here,
+// the others in renderSources.
+func (run *run) renderAt(ctx context.Context, revisions []string) (renderEntry, error) {
+	if run.multi() || run.r.chartSource(run.source) {
+		return run.renderSources(ctx, revisions)
+	}
+	return run.renderGit(ctx, revisions[0])
+}
+
+// renderGit renders a single Git source at commit; the result is shared
+// and must not be modified. When only the commit changed since the last
+// render and the change touches none of the files that shaped it, the last
+// render carries over without rendering again: one commit in a monorepo
+// re-renders only the Applications whose files it touched.
+func (run *run) renderGit(ctx context.Context, commit string) (renderEntry, error) {
 	req := target.RenderRequest(run.app, commit, run.r.Cluster)
 	spec := specKey(req)
 	app := run.instance()
@@ -148,6 +165,9 @@ func (run *run) unaffected(ctx context.Context, prev renderEntry, commit string)
 }
 
 func describeSource(s appv1.ApplicationSource) string {
+	if s.Chart != "" {
+		return "chart " + s.Chart + " of " + s.RepoURL
+	}
 	if s.Path == "" {
 		return s.RepoURL
 	}
@@ -183,6 +203,8 @@ type renderEntry struct {
 	commit, spec string
 	objects      []*unstructured.Unstructured
 	sourceType   string
+	// sourceTypes are each rendered source's type, for spec.sources.
+	sourceTypes []string
 	// files are the repository files the render read.
 	files []string
 	// prepared are objects ready to apply, and Prepare's warnings; nil
@@ -190,6 +212,17 @@ type renderEntry struct {
 	prepared []*unstructured.Unstructured
 	warnings []string
 	err      error
+}
+
+// types are the source types of the render, one per rendered source.
+func (e renderEntry) types() []string {
+	if e.sourceTypes != nil {
+		return e.sourceTypes
+	}
+	if e.sourceType == "" {
+		return nil
+	}
+	return []string{e.sourceType}
 }
 
 // renderCache keeps each Application's last render. Its size is bounded by

@@ -49,7 +49,7 @@ func TestResolve(t *testing.T) {
 				a.Status.Sync.Revision = tt.synced
 			})
 			run := w.newTestRun(t, app)
-			run.source = *app.Spec.Source
+			run.use(*app.Spec.Source)
 			run.hardRefresh = tt.refresh
 			ok := run.resolve(context.Background())
 			if ok == tt.wantCond {
@@ -106,10 +106,10 @@ func TestRenderCarryOver(t *testing.T) {
 				}
 				run := w.newTestRun(t, a)
 				run.refresh(context.Background())
-				run.source, run.commit = *a.Spec.Source, commit
 				if tt.name == "same commit" {
-					run.commit = "c1"
+					commit = "c1"
 				}
+				run.use(*a.Spec.Source, commit)
 				if !run.render(context.Background()) {
 					t.Fatalf("render at %s: %v", commit, run.conditions)
 				}
@@ -135,7 +135,7 @@ func TestRenderConditions(t *testing.T) {
 	hook.SetAnnotations(map[string]string{target.HookAnnotation: "PreSync"})
 	w.repo.objects["c1"] = []*unstructured.Unstructured{hook}
 	run := w.newTestRun(t, guestbook(nil))
-	run.source, run.commit = *run.app.Spec.Source, "c1"
+	run.use(*run.app.Spec.Source, "c1")
 	if !run.render(context.Background()) {
 		t.Fatalf("render: %v", run.conditions)
 	}
@@ -150,7 +150,7 @@ func TestRenderConditions(t *testing.T) {
 	}
 	for range 2 {
 		run := w.newTestRun(t, guestbook(nil))
-		run.source, run.commit = *run.app.Spec.Source, "c2"
+		run.use(*run.app.Spec.Source, "c2")
 		if run.render(context.Background()) {
 			t.Fatal("a failed render lets the reconcile go on")
 		}

@@ -49,33 +49,66 @@ func (run *run) checkSpec(_ context.Context) bool {
 		run.conditions.add(appv1.ApplicationConditionUnsupportedField,
 			fmt.Sprintf("fields not supported yet are ignored: %s", strings.Join(unsupported, ", ")))
 	}
-	if msg := invalidSpec(&spec); msg != "" {
+	msg := invalidSpec(&spec)
+	if msg == "" {
+		msg = run.r.unservedSource(&spec)
+	}
+	if msg != "" {
 		run.conditions.set(appv1.ApplicationConditionInvalidSpecError, msg)
 		run.app.Status.Sync.Status = appv1.SyncStatusCodeUnknown
 		return false
 	}
-	run.source = spec.GetSource()
+	run.source, run.sources = spec.GetSource(), spec.GetSources()
 	return true
+}
+
+// unservedSource names a chart or OCI source when this controller has no
+// Charts to serve it, or "".
+func (r *Reconciler) unservedSource(spec *appv1.ApplicationSpec) string {
+	if r.Charts != nil {
+		return ""
+	}
+	for i, src := range spec.GetSources() {
+		if looksLikeChart(src) {
+			return sourcePath(spec, i) + ": chart and OCI sources are not configured in this controller"
+		}
+	}
+	return ""
+}
+
+// sourcePath is the field path of source i: spec.source or spec.sources[i].
+func sourcePath(spec *appv1.ApplicationSpec, i int) string {
+	if spec.HasMultipleSources() {
+		return fmt.Sprintf("spec.sources[%d]", i)
+	}
+	return "spec.source"
 }
 
 // invalidSpec returns why spec cannot be reconciled, or "".
 func invalidSpec(spec *appv1.ApplicationSpec) string {
 	switch {
-	case spec.HasMultipleSources():
-		return "spec.sources: multiple sources are not supported yet; use spec.source"
 	case spec.SourceHydrator != nil:
-		return "spec.sourceHydrator is not supported yet; use spec.source"
-	case spec.Source == nil:
+		return "spec.sourceHydrator is not supported yet; use spec.source or spec.sources"
+	case spec.Source == nil && !spec.HasMultipleSources():
 		return "spec.source is required"
-	case spec.Source.RepoURL == "":
-		return "spec.source.repoURL is required"
-	case spec.Source.Chart != "":
-		return "spec.source.chart: Helm repositories are not supported yet; point repoURL at a Git repository holding the chart"
-	case spec.Source.Plugin != nil:
-		return "spec.source.plugin: config management plugins are not supported"
-	case spec.Source.Directory != nil && len(spec.Source.Directory.Jsonnet.TLAs) > 0,
-		spec.Source.Directory != nil && len(spec.Source.Directory.Jsonnet.ExtVars) > 0:
-		return "spec.source.directory.jsonnet is not supported"
+	}
+	refs := map[string]bool{}
+	for i, src := range spec.GetSources() {
+		path := sourcePath(spec, i)
+		switch {
+		case src.RepoURL == "":
+			return path + ".repoURL is required"
+		case src.Plugin != nil:
+			return path + ".plugin: config management plugins are not supported"
+		case src.Directory != nil && len(src.Directory.Jsonnet.TLAs) > 0,
+			src.Directory != nil && len(src.Directory.Jsonnet.ExtVars) > 0:
+			return path + ".directory.jsonnet is not supported"
+		case src.Ref != "" && !spec.HasMultipleSources():
+			return path + ".ref: a ref is only meaningful among spec.sources"
+		case src.Ref != "" && refs[src.Ref]:
+			return fmt.Sprintf("%s.ref: ref %q is used by two sources", path, src.Ref)
+		}
+		refs[src.Ref] = src.Ref != ""
 	}
 	d := spec.Destination
 	if d.Server != "" && d.Name != "" {
@@ -104,12 +137,15 @@ func unsupportedFields(spec *appv1.ApplicationSpec) []string {
 	for i, ig := range spec.IgnoreDifferences {
 		add(len(ig.JQPathExpressions) > 0, fmt.Sprintf("spec.ignoreDifferences[%d].jqPathExpressions", i))
 	}
-	if s := spec.Source; s != nil && s.Kustomize != nil {
-		add(s.Kustomize.Version != "", "spec.source.kustomize.version")
-	}
-	if s := spec.Source; s != nil && s.Helm != nil {
-		add(s.Helm.Version != "", "spec.source.helm.version")
-		add(s.Helm.PassCredentials, "spec.source.helm.passCredentials")
+	for i, s := range spec.GetSources() {
+		path := sourcePath(spec, i)
+		if s.Kustomize != nil {
+			add(s.Kustomize.Version != "", path+".kustomize.version")
+		}
+		if s.Helm != nil {
+			add(s.Helm.Version != "", path+".helm.version")
+			add(s.Helm.PassCredentials, path+".helm.passCredentials")
+		}
 	}
 	return out
 }

@@ -49,9 +49,7 @@ func TestCheckSpec(t *testing.T) {
 			appv1.ApplicationConditionUnsupportedField: {"spec.source.helm.version", "spec.source.helm.passCredentials", "spec.ignoreDifferences[0].jqPathExpressions"},
 		}},
 		{file: "spec-jsonnet-empty.yaml", wantOK: true},
-		{file: "spec-multiple-sources.yaml", want: map[appv1.ApplicationConditionType][]string{
-			appv1.ApplicationConditionInvalidSpecError: {"multiple sources"},
-		}},
+		{file: "spec-multiple-sources.yaml", wantOK: true},
 		{file: "spec-remote-cluster.yaml", want: map[appv1.ApplicationConditionType][]string{
 			appv1.ApplicationConditionInvalidSpecError: {`"https://prod.example:6443"`, "only the in-cluster destination"},
 		}},
@@ -113,7 +111,11 @@ func TestInvalidSpec(t *testing.T) {
 		{name: "no source", spec: appv1.ApplicationSpec{Destination: inCluster}, want: "spec.source is required"},
 		{name: "no repoURL", spec: appv1.ApplicationSpec{Source: &appv1.ApplicationSource{Path: "p"}, Destination: inCluster}, want: "repoURL is required"},
 		{name: "source hydrator", spec: appv1.ApplicationSpec{SourceHydrator: &appv1.SourceHydrator{}, Destination: inCluster}, want: "sourceHydrator"},
-		{name: "helm repository", spec: appv1.ApplicationSpec{Source: src(func(s *appv1.ApplicationSource) { s.Chart = "redis" }), Destination: inCluster}, want: "spec.source.chart"},
+		{name: "helm repository", spec: appv1.ApplicationSpec{Source: src(func(s *appv1.ApplicationSource) { s.Chart = "redis" }), Destination: inCluster}},
+		{name: "two sources", spec: appv1.ApplicationSpec{Sources: appv1.ApplicationSources{*src(nil), *src(func(s *appv1.ApplicationSource) { s.Ref = "values" })}, Destination: inCluster}},
+		{name: "a source without repoURL", spec: appv1.ApplicationSpec{Sources: appv1.ApplicationSources{*src(nil), {Ref: "values"}}, Destination: inCluster}, want: "spec.sources[1].repoURL is required"},
+		{name: "a ref used twice", spec: appv1.ApplicationSpec{Sources: appv1.ApplicationSources{*src(func(s *appv1.ApplicationSource) { s.Ref = "v" }), *src(func(s *appv1.ApplicationSource) { s.Ref = "v" })}, Destination: inCluster}, want: `ref "v" is used by two sources`},
+		{name: "a ref of a single source", spec: appv1.ApplicationSpec{Source: src(func(s *appv1.ApplicationSource) { s.Ref = "v" }), Destination: inCluster}, want: "only meaningful among spec.sources"},
 		{name: "plugin", spec: appv1.ApplicationSpec{Source: src(func(s *appv1.ApplicationSource) { s.Plugin = &appv1.ApplicationSourcePlugin{} }), Destination: inCluster}, want: "plugin"},
 		{name: "jsonnet tlas", spec: appv1.ApplicationSpec{Source: src(func(s *appv1.ApplicationSource) {
 			s.Directory = &appv1.ApplicationSourceDirectory{Jsonnet: appv1.ApplicationSourceJsonnet{TLAs: []appv1.JsonnetVar{{Name: "a"}}}}
@@ -147,5 +149,27 @@ func TestUnsupportedFields(t *testing.T) {
 	}
 	if got := unsupportedFields(&appv1.ApplicationSpec{}); len(got) != 0 {
 		t.Errorf("unsupportedFields of an empty spec = %v", got)
+	}
+}
+
+// TestUnservedSource: without Charts, chart and OCI sources are refused by
+// name; Git sources pass.
+func TestUnservedSource(t *testing.T) {
+	tests := []struct {
+		name string
+		spec appv1.ApplicationSpec
+		want string
+	}{
+		{name: "git", spec: appv1.ApplicationSpec{Source: &appv1.ApplicationSource{RepoURL: "https://git.example/r.git"}}},
+		{name: "chart", spec: appv1.ApplicationSpec{Source: &appv1.ApplicationSource{RepoURL: "https://charts.example", Chart: "redis"}}, want: "spec.source: chart and OCI sources are not configured"},
+		{name: "oci in sources", spec: appv1.ApplicationSpec{Sources: appv1.ApplicationSources{{RepoURL: "https://git.example/r.git"}, {RepoURL: "oci://registry.example/app"}}}, want: "spec.sources[1]:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := (&Reconciler{}).unservedSource(&tt.spec)
+			if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+				t.Errorf("unservedSource = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package application
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,12 +49,16 @@ func (run *run) sync(ctx context.Context) bool {
 	policy := run.app.Spec.SyncPolicy
 	op := appv1.Operation{
 		Sync: &appv1.SyncOperation{
-			Revision:    run.commit,
 			Prune:       policy.Automated.Prune,
 			SyncOptions: policy.SyncOptions,
 		},
 		InitiatedBy: appv1.OperationInitiator{Automated: true},
 		Retry:       autoRetry(policy),
+	}
+	if run.multi() {
+		op.Sync.Revisions = slices.Clone(run.revisions)
+	} else {
+		op.Sync.Revision = run.commit
 	}
 	healing, drift, fight := run.lastSyncedSameTarget(), run.driftSummary(), run.fightSummary()
 	if run.runOperation(ctx, op) {
@@ -62,7 +67,7 @@ func (run *run) sync(ctx context.Context) bool {
 	}
 	if healing {
 		run.r.heals.healed(run.instance(), run.r.now(), fight)
-		run.event(corev1.EventTypeNormal, "DriftReverted", "Reverted drift of %s to %s", drift, shortSHA(run.commit))
+		run.event(corev1.EventTypeNormal, "DriftReverted", "Reverted drift of %s to %s", drift, revLabel(run.revisions))
 		if msg := run.r.heals.conflict(run.instance(), conflictAfter, run.r.now()); msg != "" {
 			run.conditions.set(appv1.ApplicationConditionSelfHealConflict, msg)
 			run.event(corev1.EventTypeWarning, "SelfHealConflict", "%s", msg)
@@ -88,7 +93,7 @@ func (run *run) shouldAutoSync() (bool, string) {
 	// The same commit and source were synced already: only selfHeal may
 	// sync again, and a failed attempt is not retried in a loop.
 	if last.Phase != appv1.OperationSucceeded {
-		return false, fmt.Sprintf("automated sync to %s failed before and is not retried: %s", shortSHA(run.commit), last.Message)
+		return false, fmt.Sprintf("automated sync to %s failed before and is not retried: %s", revLabel(run.revisions), last.Message)
 	}
 	if !policy.Automated.SelfHeal {
 		return false, ""
@@ -107,7 +112,7 @@ func (run *run) lastSyncedSameTarget() bool {
 	if last == nil || last.SyncResult == nil {
 		return false
 	}
-	return last.SyncResult.Revision == run.commit && sourcesEqual(last.SyncResult.Source, run.source)
+	return run.syncedSame(last.SyncResult)
 }
 
 func sourcesEqual(a, b appv1.ApplicationSource) bool {
@@ -138,13 +143,11 @@ func (run *run) runOperation(ctx context.Context, op appv1.Operation) bool {
 	case op.Retry.Refresh && run.retrying(op) != nil:
 		// Retry with the latest revision, not the first attempt's.
 		retry := *sop
-		retry.Revision = ""
+		retry.Revision, retry.Revisions = "", nil
 		sop = &retry
-	case prev != nil && prev.SyncResult != nil && prev.SyncResult.Revision != "":
-		// A continued operation stays on the commit it started with.
-		pinned := *sop
-		pinned.Revision = prev.SyncResult.Revision
-		sop = &pinned
+	case prev != nil && prev.SyncResult != nil:
+		// A continued operation stays on the revisions it started with.
+		sop, _ = pin(sop, prev.SyncResult)
 	}
 	kind := "Sync"
 	if op.InitiatedBy.Automated {
@@ -158,7 +161,7 @@ func (run *run) runOperation(ctx context.Context, op appv1.Operation) bool {
 	// event says both, and saves an API write per sync at scale. A manual
 	// operation, which someone may be watching, announces its start.
 	if !op.InitiatedBy.Automated && prev == nil {
-		run.event(corev1.EventTypeNormal, "OperationStarted", "%s to %s started", kind, shortSHA(run.commit))
+		run.event(corev1.EventTypeNormal, "OperationStarted", "%s to %s started", kind, revLabel(run.revisions))
 	}
 	phase, msg := appv1.OperationSucceeded, "successfully synced (all tasks run)"
 	var createNamespace *unstructured.Unstructured
@@ -192,11 +195,11 @@ func (run *run) runOperation(ctx context.Context, op appv1.Operation) bool {
 	switch {
 	case retry:
 		run.event(corev1.EventTypeWarning, "OperationRetrying", "%s to %s failed, retry #%d in %s: %s",
-			kind, shortSHA(run.commit), state.RetryCount, run.retryIn.Round(time.Second), msg)
+			kind, revLabel(run.revisions), state.RetryCount, run.retryIn.Round(time.Second), msg)
 	case phase == appv1.OperationSucceeded:
-		run.event(corev1.EventTypeNormal, "OperationCompleted", "%s to %s succeeded", kind, shortSHA(run.commit))
+		run.event(corev1.EventTypeNormal, "OperationCompleted", "%s to %s succeeded", kind, revLabel(run.revisions))
 	default:
-		run.event(corev1.EventTypeWarning, "OperationCompleted", "%s to %s failed: %s", kind, shortSHA(run.commit), state.Message)
+		run.event(corev1.EventTypeWarning, "OperationCompleted", "%s to %s failed: %s", kind, revLabel(run.revisions), state.Message)
 	}
 	if phase == appv1.OperationSucceeded && !sop.DryRun {
 		run.recordHistory(state)
@@ -208,19 +211,19 @@ func (run *run) runOperation(ctx context.Context, op appv1.Operation) bool {
 // operationTargets returns the objects op applies: the desired state at its
 // revision, narrowed to op.Resources when it names some.
 func (run *run) operationTargets(ctx context.Context, sop *appv1.SyncOperation) ([]*unstructured.Unstructured, error) {
-	if sop.Revision != "" && sop.Revision != run.commit {
-		commit, err := run.r.Revisions.Resolve(ctx, run.r.Source, run.source.RepoURL, sop.Revision, time.Now())
+	if targets := run.operationRevisions(sop); run.differs(targets) {
+		revisions, err := run.resolveAll(ctx, targets, time.Now())
 		if err != nil {
 			return nil, err
 		}
-		if commit != run.commit {
-			desired, _, _, err := run.desiredAt(ctx, commit)
+		if revisionKey(revisions) != run.commit {
+			desired, _, _, err := run.desiredAt(ctx, revisions)
 			if err != nil {
 				return nil, err
 			}
-			run.commit, run.desired = commit, desired
+			run.revisions, run.commit, run.desired = revisions, revisionKey(revisions), desired
 			if !run.compare(ctx) {
-				return nil, fmt.Errorf("compare at %s failed", shortSHA(commit))
+				return nil, fmt.Errorf("compare at %s failed", revLabel(revisions))
 			}
 		}
 	}
@@ -448,7 +451,7 @@ func (run *run) terminate(st *appv1.OperationState) {
 	run.app.Status.OperationState = state
 	run.app.Operation = nil
 	run.conditions.set(appv1.ApplicationConditionSyncError, state.Message)
-	run.event(corev1.EventTypeWarning, "OperationCompleted", "Sync to %s terminated", shortSHA(run.commit))
+	run.event(corev1.EventTypeWarning, "OperationCompleted", "Sync to %s terminated", revLabel(run.revisions))
 }
 
 // waveWait is how long an operation waiting for a wave's health waits
@@ -464,7 +467,7 @@ func (run *run) waitForWave(state *appv1.OperationState, waiting string, results
 		res = append(res, *r)
 	}
 	state.Phase, state.Message, state.FinishedAt = appv1.OperationRunning, waiting, nil
-	state.SyncResult = &appv1.SyncOperationResult{Resources: res, Revision: run.commit, Source: run.source}
+	state.SyncResult = run.syncResult(res)
 	run.app.Status.OperationState = state
 	run.retryIn = waveWait
 	run.updateSyncStatus()
@@ -482,8 +485,7 @@ func (run *run) finishOperation(state *appv1.OperationState, phase appv1.Operati
 	}
 	finished := metaNow(run.r.now())
 	state.Phase, state.Message, state.FinishedAt = phase, msg, &finished
-	src := run.source
-	state.SyncResult = &appv1.SyncOperationResult{Resources: res, Revision: run.commit, Source: src}
+	state.SyncResult = run.syncResult(res)
 	run.app.Status.OperationState = state
 	if phase == appv1.OperationSucceeded {
 		return false
@@ -518,11 +520,16 @@ func (run *run) recordHistory(state *appv1.OperationState) {
 		id = hist[n-1].ID + 1
 	}
 	started := state.StartedAt
-	hist = append(hist, appv1.RevisionHistory{
-		ID: id, Revision: run.commit, Source: run.source,
-		DeployStartedAt: &started, DeployedAt: *state.FinishedAt,
+	entry := appv1.RevisionHistory{
+		ID: id, DeployStartedAt: &started, DeployedAt: *state.FinishedAt,
 		InitiatedBy: state.Operation.InitiatedBy,
-	})
+	}
+	if run.multi() {
+		entry.Revisions, entry.Sources = slices.Clone(run.revisions), slices.Clone(run.sources)
+	} else {
+		entry.Revision, entry.Source = run.commit, run.source
+	}
+	hist = append(hist, entry)
 	limit := int64(10)
 	if l := run.app.Spec.RevisionHistoryLimit; l != nil {
 		limit = *l

@@ -263,7 +263,7 @@ func TestShouldAutoSync(t *testing.T) {
 			app.Status.Sync.Status = tt.status
 			app.Status.OperationState = tt.last
 			run := newRun(r, app, &unstructured.Unstructured{})
-			run.source, run.commit = src, "c1"
+			run.use(src, "c1")
 			run.prune = []*unstructured.Unstructured{configMap("guestbook", "old", "", nil)}
 			if !tt.empty {
 				run.desired = []*unstructured.Unstructured{configMap("guestbook", "a", "", nil)}

@@ -283,3 +283,12 @@ func (w *world) getApp(t *testing.T, name string) *appv1.Application {
 	}
 	return app
 }
+
+// use sets the run's single source and, when given, its resolved commit, as
+// checkSpec and resolve would.
+func (run *run) use(src appv1.ApplicationSource, commit ...string) {
+	run.source, run.sources = src, appv1.ApplicationSources{src}
+	if len(commit) > 0 {
+		run.revisions, run.commit = commit, revisionKey(commit)
+	}
+}
