@@ -66,8 +66,11 @@ func rollbackOperation(app *appv1.Application, id int64, f operationFlags) (appv
 	if err != nil {
 		return appv1.Operation{}, err
 	}
-	sop := &appv1.SyncOperation{Revision: h.Revision, Prune: f.prune, DryRun: f.dryRun}
-	if h.Source.RepoURL != "" {
+	sop := &appv1.SyncOperation{Revision: h.Revision, Revisions: h.Revisions, Sources: h.Sources, Prune: f.prune, DryRun: f.dryRun}
+	if len(h.Revisions) > 0 {
+		// A multi-source deployment: every source back to its revision.
+		sop.Revision = ""
+	} else if h.Source.RepoURL != "" {
 		src := h.Source
 		sop.Source = &src
 	}

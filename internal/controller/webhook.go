@@ -77,13 +77,20 @@ func (p *pushRouter) onPush(ctx context.Context, push webhook.Push) {
 		if !ok {
 			continue
 		}
-		src := app.Spec.GetSource()
-		if !push.MatchesRepo(src.RepoURL) || !push.MatchesRevision(src.TargetRevision) {
+		matched := false
+		for _, src := range app.Spec.GetSources() {
+			if push.MatchesRepo(src.RepoURL) && push.MatchesRevision(src.TargetRevision) {
+				p.revisions.Invalidate(src.RepoURL)
+				matched = true
+			}
+		}
+		if !matched {
 			continue
 		}
-		p.revisions.Invalidate(src.RepoURL)
 		instance := target.InstanceName(app.Namespace, app.Name, p.namespace)
-		if touched(push, app) || p.apps.Reads(instance, push.ChangedFiles) {
+		// A source of several may lend its files to another ($values): any
+		// push to one of them refreshes the Application.
+		if app.Spec.HasMultipleSources() || touched(push, app) || p.apps.Reads(instance, push.ChangedFiles) {
 			now = append(now, client.ObjectKeyFromObject(app))
 		} else {
 			skipped++

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/target"
 )
 
 // Charts resolves and fetches sources that are not Git repositories: charts
@@ -21,11 +22,5 @@ type Charts interface {
 	Fetch(ctx context.Context, src appv1.ApplicationSource, revision string) (Fetched, error)
 }
 
-// Fetched is a source's files on disk, never written to.
-type Fetched struct {
-	// Dir holds the files: a chart's own folder, or an artifact's root.
-	Dir string
-	// Chart is true when Dir is a Helm chart, rendered as one whatever the
-	// source's path says.
-	Chart bool
-}
+// Fetched is a source's files on disk (target.Fetched).
+type Fetched = target.Fetched

@@ -164,15 +164,7 @@ func (run *run) unaffected(ctx context.Context, prev renderEntry, commit string)
 	return true, nil
 }
 
-func describeSource(s appv1.ApplicationSource) string {
-	if s.Chart != "" {
-		return "chart " + s.Chart + " of " + s.RepoURL
-	}
-	if s.Path == "" {
-		return s.RepoURL
-	}
-	return s.RepoURL + " path " + s.Path
-}
+func describeSource(s appv1.ApplicationSource) string { return target.DescribeSource(s) }
 
 func shortSHA(commit string) string { return target.ShortSHA(commit) }
 

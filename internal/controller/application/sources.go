@@ -38,18 +38,9 @@ func revisionKey(revisions []string) string { return strings.Join(revisions, " "
 func revLabel(revisions []string) string {
 	out := make([]string, len(revisions))
 	for i, r := range revisions {
-		out[i] = shortRevision(r)
+		out[i] = target.ShortRevision(r)
 	}
 	return strings.Join(out, ", ")
-}
-
-// shortRevision shortens a Git commit; chart versions, tags and digests
-// stay whole (a digest's first 7 characters name nothing).
-func shortRevision(r string) string {
-	if len(r) == 40 && strings.Trim(r, "0123456789abcdef") == "" {
-		return r[:7]
-	}
-	return r
 }
 
 // chartSource reports whether src is served by Charts rather than Git.
@@ -143,10 +134,8 @@ func (run *run) fetchSource(ctx context.Context, src appv1.ApplicationSource, re
 	return Fetched{Dir: dir}, err
 }
 
-// renderSources renders every source at revisions and returns the union
-// of their objects: the path of multi-source Applications and of chart and
-// OCI sources. Sources with only a ref lend their checkout to the others'
-// "$ref/..." value files and render nothing.
+// renderSources renders every source at revisions (target.RenderSources):
+// the path of multi-source Applications and of chart and OCI sources.
 func (run *run) renderSources(ctx context.Context, revisions []string) (renderEntry, error) {
 	app := run.instance()
 	reqs := make([]render.Request, len(run.sources))
@@ -157,47 +146,23 @@ func (run *run) renderSources(ctx context.Context, revisions []string) (renderEn
 	if e, ok := run.r.renders.get(app, key, spec); ok {
 		return e, e.err
 	}
-	refs := map[string]string{}
-	for name, i := range target.ReferencedSources(run.sources) {
-		src := run.sources[i]
-		if run.r.chartSource(src) {
-			return renderEntry{}, run.sourceError(i, fmt.Errorf("ref %q: only a Git repository can lend its files as a ref source", name))
-		}
-		dir, err := run.r.Source.Checkout(ctx, src.RepoURL, revisions[i])
-		if err != nil {
-			return renderEntry{}, run.sourceError(i, err)
-		}
-		refs[name] = dir
-	}
-	e := renderEntry{commit: key, spec: spec}
-	for i, src := range run.sources {
-		if target.RefOnly(src) {
-			continue
-		}
-		f, err := run.fetchSource(ctx, src, revisions[i])
-		if err != nil {
-			return renderEntry{}, run.sourceError(i, err)
-		}
-		req := reqs[i]
-		req.Root, req.Refs = f.Dir, refs
-		if f.Chart {
-			req.Path, req.Kustomize, req.Directory = "", nil, nil
-			if req.Helm == nil {
-				req.Helm = &render.Helm{}
-			}
-		}
+	renderer := func(ctx context.Context, req render.Request) (*render.Result, error) {
 		res, err := run.r.Render(ctx, req)
 		run.r.metrics.renders.WithLabelValues(resultLabel(err)).Inc()
-		if err != nil {
-			// Render errors are cached: the same inputs fail the same way.
-			e = renderEntry{commit: key, spec: spec,
-				err: run.sourceError(i, fmt.Errorf("render %s at %s: %w", describeSource(src), shortRevision(revisions[i]), err))}
-			break
-		}
-		e.objects = append(e.objects, res.Objects...)
-		e.sourceTypes = append(e.sourceTypes, res.Type)
-		if !run.multi() {
-			e.sourceType, e.files = res.Type, res.Files
+		return res, err
+	}
+	out, err := target.RenderSources(ctx, run.app, revisions, run.r.Cluster, run.fetchSource, renderer)
+	var rerr *target.RenderError
+	if err != nil && !errors.As(err, &rerr) {
+		// A fetch failed: not cached, the next reconcile asks again.
+		return renderEntry{}, err
+	}
+	// Render errors are cached too: the same inputs fail the same way.
+	e := renderEntry{commit: key, spec: spec, err: err}
+	if err == nil {
+		e.objects, e.sourceTypes, e.files = out.Objects, out.Types, out.Files
+		if !run.multi() && len(out.Types) == 1 {
+			e.sourceType = out.Types[0]
 		}
 	}
 	run.r.renders.put(app, e)
