@@ -50,11 +50,8 @@ arguments, 20 any other error.`,
 		Args:              nameArg(0),
 		ValidArgsFunction: completeAppNames(o),
 		RunE: runApp(func(cmd *cobra.Command, args []string) error {
-			if from.local != "" && from.revision != "" {
-				return usagef("--local and --revision cannot be used together")
-			}
-			if from.localRoot != "" && from.local == "" {
-				return usagef("--local-repo-root needs --local")
+			if err := checkRevisionFlags(from); err != nil {
+				return err
 			}
 			d := differ{o: o, s: s, from: from, refresh: refreshKind(refresh, hardRefresh)}
 			n, err := d.run(cmd, args[0])
@@ -65,7 +62,7 @@ arguments, 20 any other error.`,
 		}),
 	}
 	f := cmd.Flags()
-	f.StringVar(&from.revision, "revision", "", "compare with this branch, tag or commit instead of the tracked revision")
+	addRevisionFlags(f, &from, "compare with")
 	f.StringVar(&from.local, "local", "", "compare with the files in this folder (the app's directory), committed or not")
 	f.StringVar(&from.localRoot, "local-repo-root", "", "the repository root around --local (default: the nearest folder with .git)")
 	f.BoolVar(&refresh, "refresh", false, "ask the controller to refresh the Application first")

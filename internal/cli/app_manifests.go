@@ -32,6 +32,9 @@ that the Application's status lists. Secret values are always masked.`,
   tether app manifests web --revision v1.4.0
   tether app manifests web --local ./charts/web
 
+  # A multi-source Application: the chart (source 1) at another version
+  tether app manifests web --revision 1.5.0 --source-position 1
+
   # What runs in the cluster
   tether app manifests web --source live`,
 		Args:              nameArg(0),
@@ -40,10 +43,11 @@ that the Application's status lists. Secret values are always masked.`,
 			switch {
 			case source != "git" && source != "live":
 				return usagef("--source %q: use git or live", source)
-			case source == "live" && (from.revision != "" || from.local != ""):
-				return usagef("--revision and --local apply to --source git only")
-			case from.local != "" && from.revision != "":
-				return usagef("--local and --revision cannot be used together")
+			case source == "live" && (from.revision != "" || from.local != "" || len(from.revisions) > 0):
+				return usagef("--revision, --revisions and --local apply to --source git only")
+			}
+			if err := checkRevisionFlags(from); err != nil {
+				return err
 			}
 			c, err := o.client()
 			if err != nil {
@@ -67,7 +71,7 @@ that the Application's status lists. Secret values are always masked.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&source, "source", "git", "where the objects come from: git or live")
-	f.StringVar(&from.revision, "revision", "", "render this branch, tag or commit instead of the tracked revision")
+	addRevisionFlags(f, &from, "render")
 	f.StringVar(&from.local, "local", "", "render the files in this folder (the app's directory), committed or not")
 	f.StringVar(&from.localRoot, "local-repo-root", "", "the repository root around --local (default: the nearest folder with .git)")
 	return cmd

@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -31,6 +33,11 @@ type stateSource struct {
 	// localRoot is the repository root around local; empty means the
 	// nearest folder above local that has .git, else local itself.
 	localRoot string
+	// position is the 1-based source that revision applies to (0: the
+	// first); revisions and positions pair up for several sources.
+	position  int
+	revisions []string
+	positions []int
 }
 
 // desiredState is what Git (or a local folder) says an Application runs.
@@ -44,74 +51,158 @@ type desiredState struct {
 	warnings []string
 }
 
-// desired renders the Application's source with the controller's code:
-// the same render request, renderer and preparation of objects.
+// desired renders the Application's sources with the controller's code:
+// the same render requests, renderer and preparation of objects.
 func (c *appClient) desired(ctx context.Context, app *appv1.Application, store *gitsource.Store, from stateSource) (*desiredState, error) {
-	src, err := renderableSource(app)
-	if err != nil {
-		return nil, err
-	}
-	commit, root, path, err := c.checkout(ctx, app, src, store, from)
-	if err != nil {
+	if err := renderable(app); err != nil {
 		return nil, err
 	}
 	cluster, err := c.cluster()
 	if err != nil {
 		return nil, err
 	}
+	var rendered *target.Rendered
+	var revisions []string
+	if from.local != "" {
+		rendered, revisions, err = c.renderLocal(ctx, app, cluster, from)
+	} else {
+		rendered, revisions, err = c.renderGit(ctx, app, store, cluster, from)
+	}
+	if err != nil {
+		return nil, err
+	}
+	objs, warnings, err := target.Prepare(rendered.Objects, app, c.instance(app), live.NewCache(c.dyn, c.mapper, nil))
+	if err != nil {
+		return nil, fmt.Errorf("application %q: %w", app.Name, err)
+	}
+	return &desiredState{objects: objs, commit: strings.Join(revisions, " "), warnings: warnings}, nil
+}
+
+// renderLocal renders the files of a local folder as the Application's
+// single source.
+func (c *appClient) renderLocal(ctx context.Context, app *appv1.Application, cluster target.Cluster, from stateSource) (*target.Rendered, []string, error) {
+	if app.Spec.HasMultipleSources() {
+		return nil, nil, usagef("--local: application %q has several sources (spec.sources); render them from Git", app.Name)
+	}
+	root, path, err := localFolder(from.local, from.localRoot)
+	if err != nil {
+		return nil, nil, err
+	}
+	commit := app.Status.Sync.Revision
 	req := target.RenderRequest(app, commit, cluster)
 	req.Root, req.Path = root, path
 	res, err := render.NewRenderer().Render(ctx, req)
 	if err != nil {
-		return nil, fmt.Errorf("render application %q from %s: %w", app.Name, renderedFrom(src, from, commit), err)
+		return nil, nil, fmt.Errorf("render application %q from %s: %w", app.Name, from.local, err)
 	}
-	objs, warnings, err := target.Prepare(res.Objects, app, c.instance(app), live.NewCache(c.dyn, c.mapper, nil))
-	if err != nil {
-		return nil, fmt.Errorf("application %q: %w", app.Name, err)
-	}
-	return &desiredState{objects: objs, commit: commit, warnings: warnings}, nil
+	return &target.Rendered{Objects: res.Objects, Types: []string{res.Type}}, []string{commit}, nil
 }
 
-// checkout returns the commit and the folder (root and app path) to render.
-func (c *appClient) checkout(ctx context.Context, app *appv1.Application, src appv1.ApplicationSource, store *gitsource.Store, from stateSource) (commit, root, path string, err error) {
-	if from.local != "" {
-		root, path, err = localFolder(from.local, from.localRoot)
-		return app.Status.Sync.Revision, root, path, err
-	}
-	rev := from.revision
-	if rev == "" {
-		rev = src.TargetRevision
-	}
-	commit, err = store.Resolve(ctx, src.RepoURL, rev)
+// renderGit resolves every source (at the revisions from asks for, else
+// the tracked ones) and renders them.
+func (c *appClient) renderGit(ctx context.Context, app *appv1.Application, store *gitsource.Store, cluster target.Cluster, from stateSource) (*target.Rendered, []string, error) {
+	sources := app.Spec.GetSources()
+	targets, err := from.targets(len(sources))
 	if err != nil {
-		return "", "", "", err
+		return nil, nil, err
 	}
-	root, err = store.Checkout(ctx, src.RepoURL, commit)
-	return commit, root, src.Path, err
+	charts := c.charts()
+	chart := func(src appv1.ApplicationSource) bool {
+		if charts != nil {
+			return charts.Handles(src)
+		}
+		return target.LooksLikeChart(src)
+	}
+	revisions := make([]string, len(sources))
+	for i, src := range sources {
+		rev := src.TargetRevision
+		if targets[i] != "" {
+			rev = targets[i]
+		}
+		switch {
+		case chart(src) && charts == nil:
+			err = fmt.Errorf("chart and OCI sources are not supported by this command")
+		case chart(src):
+			src.TargetRevision = rev
+			revisions[i], err = charts.Resolve(ctx, src, time.Now())
+		default:
+			revisions[i], err = store.Resolve(ctx, src.RepoURL, rev)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("application %q: %s: %w", app.Name, describePosition(app, i), err)
+		}
+	}
+	fetch := func(ctx context.Context, src appv1.ApplicationSource, revision string) (target.Fetched, error) {
+		if chart(src) {
+			return charts.Fetch(ctx, src, revision)
+		}
+		dir, err := store.Checkout(ctx, src.RepoURL, revision)
+		return target.Fetched{Dir: dir}, err
+	}
+	out, err := target.RenderSources(ctx, app, revisions, cluster, fetch, render.NewRenderer().Render)
+	if err != nil {
+		return nil, nil, fmt.Errorf("application %q: %w", app.Name, err)
+	}
+	return out, revisions, nil
 }
 
-// renderableSource is the Application's one Git source, or why the CLI
-// cannot render it.
-func renderableSource(app *appv1.Application) (appv1.ApplicationSource, error) {
+// describePosition names source i of app for messages.
+func describePosition(app *appv1.Application, i int) string {
+	src := app.Spec.GetSources()[i]
+	name := target.DescribeSource(appv1.ApplicationSource{RepoURL: gitsource.Redact(src.RepoURL), Path: src.Path, Chart: src.Chart})
+	if app.Spec.HasMultipleSources() {
+		return fmt.Sprintf("source %d (%s)", i+1, name)
+	}
+	return name
+}
+
+// targets returns, for each of n sources, the revision asked for ("" for
+// the tracked one): --revision for --source-position (1 by default), or
+// --revisions paired with --source-positions.
+func (from stateSource) targets(n int) ([]string, error) {
+	out := make([]string, n)
+	if len(from.revisions) != len(from.positions) {
+		return nil, usagef("--revisions and --source-positions must be given as often as each other (%d and %d)", len(from.revisions), len(from.positions))
+	}
+	set := func(pos int, rev string) error {
+		if pos < 1 || pos > n {
+			return usagef("source position %d is out of range: the application has %d source(s)", pos, n)
+		}
+		out[pos-1] = rev
+		return nil
+	}
+	if from.revision != "" {
+		pos := from.position
+		if pos == 0 {
+			pos = 1
+		}
+		if err := set(pos, from.revision); err != nil {
+			return nil, err
+		}
+	}
+	for i, rev := range from.revisions {
+		if err := set(from.positions[i], rev); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// renderable reports why the CLI cannot render app, or nil.
+func renderable(app *appv1.Application) error {
 	spec := app.Spec
 	switch {
-	case spec.HasMultipleSources():
-		return appv1.ApplicationSource{}, fmt.Errorf("application %q has several sources (spec.sources): not supported yet", app.Name)
 	case spec.SourceHydrator != nil:
-		return appv1.ApplicationSource{}, fmt.Errorf("application %q uses spec.sourceHydrator: not supported yet", app.Name)
-	case spec.Source == nil || spec.Source.RepoURL == "":
-		return appv1.ApplicationSource{}, fmt.Errorf("application %q has no spec.source.repoURL", app.Name)
-	case spec.Source.Chart != "":
-		return appv1.ApplicationSource{}, fmt.Errorf("application %q deploys a chart from a Helm repository: not supported yet", app.Name)
+		return fmt.Errorf("application %q uses spec.sourceHydrator: not supported yet", app.Name)
+	case len(spec.GetSources()) == 0:
+		return fmt.Errorf("application %q has no spec.source", app.Name)
 	}
-	return *spec.Source, nil
-}
-
-func renderedFrom(src appv1.ApplicationSource, from stateSource, commit string) string {
-	if from.local != "" {
-		return from.local
+	for i, src := range spec.GetSources() {
+		if src.RepoURL == "" {
+			return fmt.Errorf("application %q: %s has no repoURL", app.Name, describePosition(app, i))
+		}
 	}
-	return fmt.Sprintf("%s at %s", gitsource.Redact(src.RepoURL), target.ShortSHA(commit))
+	return nil
 }
 
 // localFolder resolves --local and --local-repo-root to the repository root
@@ -300,4 +391,32 @@ func pairUp(desired []*unstructured.Unstructured, state liveState, instance stri
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].key.less(out[j].key) })
 	return out
+}
+
+// charts serves the chart and OCI sources of Applications; nil when this
+// build has none.
+func (c *appClient) charts() target.Charts { return nil }
+
+// addRevisionFlags adds the flags choosing which revision of which source
+// to render, as `argocd app diff` and `argocd app manifests` have them.
+func addRevisionFlags(f *pflag.FlagSet, from *stateSource, verb string) {
+	f.StringVar(&from.revision, "revision", "", verb+" this branch, tag, commit or chart version instead of the tracked revision")
+	f.IntVar(&from.position, "source-position", 0, "the source (1-based, of spec.sources) that --revision applies to (default 1)")
+	f.StringArrayVar(&from.revisions, "revisions", nil, "revisions of several sources, each paired with a --source-positions")
+	f.IntSliceVar(&from.positions, "source-positions", nil, "the 1-based source positions of --revisions, in the same order")
+}
+
+// checkRevisionFlags refuses combinations that mean nothing.
+func checkRevisionFlags(from stateSource) error {
+	switch {
+	case from.local != "" && (from.revision != "" || len(from.revisions) > 0):
+		return usagef("--local and --revision (or --revisions) cannot be used together")
+	case from.localRoot != "" && from.local == "":
+		return usagef("--local-repo-root needs --local")
+	case from.position != 0 && from.revision == "":
+		return usagef("--source-position needs --revision")
+	case len(from.revisions) != len(from.positions):
+		return usagef("--revisions and --source-positions must be given as often as each other (%d and %d)", len(from.revisions), len(from.positions))
+	}
+	return nil
 }

@@ -3,6 +3,8 @@ package target
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -129,4 +131,22 @@ func ShortRevision(r string) string {
 		return r[:7]
 	}
 	return r
+}
+
+// Charts resolves and fetches sources that are not Git repositories: charts
+// of Helm repositories and OCI registries, and OCI artifacts.
+type Charts interface {
+	// Handles reports whether src is such a source.
+	Handles(src appv1.ApplicationSource) bool
+	// Resolve returns the revision to deploy (chart version, tag or
+	// digest) for src.TargetRevision, no answer older than notBefore.
+	Resolve(ctx context.Context, src appv1.ApplicationSource, notBefore time.Time) (string, error)
+	// Fetch returns the source's files at revision.
+	Fetch(ctx context.Context, src appv1.ApplicationSource, revision string) (Fetched, error)
+}
+
+// LooksLikeChart reports whether src names a chart or an OCI artifact,
+// which only Charts can serve.
+func LooksLikeChart(src appv1.ApplicationSource) bool {
+	return src.Chart != "" || strings.HasPrefix(src.RepoURL, "oci://")
 }

@@ -48,12 +48,7 @@ func (r *Reconciler) chartSource(src appv1.ApplicationSource) bool {
 	if r.Charts != nil {
 		return r.Charts.Handles(src)
 	}
-	return looksLikeChart(src)
-}
-
-// looksLikeChart is what Charts would handle when it is not configured.
-func looksLikeChart(src appv1.ApplicationSource) bool {
-	return src.Chart != "" || strings.HasPrefix(src.RepoURL, "oci://")
+	return target.LooksLikeChart(src)
 }
 
 // resolveSource resolves revision of src, no answer older than notBefore.

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/target"
 )
 
 // inCluster names the only destination Tether deploys to for now: the
@@ -69,7 +70,7 @@ func (r *Reconciler) unservedSource(spec *appv1.ApplicationSpec) string {
 		return ""
 	}
 	for i, src := range spec.GetSources() {
-		if looksLikeChart(src) {
+		if target.LooksLikeChart(src) {
 			return sourcePath(spec, i) + ": chart and OCI sources are not configured in this controller"
 		}
 	}
