@@ -118,6 +118,13 @@ func TestViews(t *testing.T) {
 			return Summary(w, &apps()[1], Details{CommitError: "repository http://git.example.com/api.git:\nauthentication required", Now: now})
 		}},
 		{"summary-empty.golden", func(w io.Writer) error { return Summary(w, &apps()[2], Details{Now: now}) }},
+		{"summary-sources.golden", func(w io.Writer) error {
+			app := multiSourceApp()
+			return writeAll(w,
+				func(w io.Writer) error { return Summary(w, &app, Details{Now: now}) },
+				func(w io.Writer) error { return Operation(w, app.Status.OperationState, now) },
+				func(w io.Writer) error { return History(w, []HistoryRow{{Entry: app.Status.History[0]}}, time.UTC) })
+		}},
 		{"tree.golden", func(w io.Writer) error { return Tree(w, tree()) }},
 		{"history.golden", func(w io.Writer) error { return History(w, history(), time.UTC) }},
 		{"history-ids.golden", func(w io.Writer) error { return HistoryIDs(w, history()) }},
@@ -244,5 +251,28 @@ func TestFormat(t *testing.T) {
 	}
 	if s := oneLine("a\n  b\tc"); strings.Contains(s, "\n") || s != "a b c" {
 		t.Errorf("oneLine: %q", s)
+	}
+}
+
+// multiSourceApp deploys a chart of a Helm repository with values from Git.
+func multiSourceApp() appv1.Application {
+	srcs := appv1.ApplicationSources{
+		{RepoURL: "https://charts.example.com", Chart: "redis", TargetRevision: "^18.0", Helm: &appv1.ApplicationSourceHelm{ValueFiles: []string{"$values/redis/values.yaml"}}},
+		{RepoURL: "https://user:pw@github.com/acme/values.git", TargetRevision: "main", Ref: "values"},
+	}
+	revs := []string{"18.4.2", sha1}
+	return appv1.Application{
+		ObjectMeta: metav1.ObjectMeta{Name: "redis", Namespace: "argocd"},
+		Spec:       appv1.ApplicationSpec{Project: "default", Sources: srcs, Destination: appv1.ApplicationDestination{Server: InClusterServer, Namespace: "cache"}},
+		Status: appv1.ApplicationStatus{
+			Sync:   appv1.SyncStatus{Status: appv1.SyncStatusCodeSynced, Revisions: revs},
+			Health: appv1.HealthStatus{Status: appv1.HealthStatusHealthy},
+			OperationState: &appv1.OperationState{
+				Operation: appv1.Operation{Sync: &appv1.SyncOperation{Revisions: revs}, InitiatedBy: appv1.OperationInitiator{Automated: true}},
+				Phase:     appv1.OperationSucceeded, StartedAt: *at(time.Minute), FinishedAt: at(time.Minute),
+				SyncResult: &appv1.SyncOperationResult{Revisions: revs, Sources: srcs},
+			},
+			History: []appv1.RevisionHistory{{ID: 0, Revisions: revs, Sources: srcs, DeployedAt: *at(time.Minute)}},
+		},
 	}
 }

@@ -179,6 +179,12 @@ func SyncStatus(app *appv1.Application) string {
 		return "Unknown"
 	}
 	s := string(st.Status)
+	if app.Spec.HasMultipleSources() {
+		if len(st.Revisions) > 0 {
+			s += " (" + revisionsLabel(st.Revisions) + ")"
+		}
+		return s
+	}
 	target := orDefault(app.Spec.GetSource().TargetRevision, "HEAD")
 	switch st.Status {
 	case appv1.SyncStatusCodeSynced:

@@ -46,6 +46,9 @@ func HistoryIDs(w io.Writer, rows []HistoryRow) error {
 }
 
 func historyRevision(h appv1.RevisionHistory) string {
+	if len(h.Revisions) > 0 && h.Revision == "" {
+		return revisionsLabel(h.Revisions)
+	}
 	target := h.Source.TargetRevision
 	switch {
 	case h.Revision == "":

@@ -33,13 +33,16 @@ func Summary(w io.Writer, app *appv1.Application, d Details) error {
 	lines := [][2]string{
 		{"Name:", qualifiedName(app)},
 		{"Project:", orDefault(app.Spec.Project, "default")},
-		{"Repo:", orDash(RedactURL(src.RepoURL))},
-		{"Target:", orDefault(src.TargetRevision, "HEAD")},
 	}
-	if src.Chart != "" {
-		lines = append(lines, [2]string{"Chart:", src.Chart})
+	if app.Spec.HasMultipleSources() {
+		lines = append(lines, sourceLines(app)...)
 	} else {
-		lines = append(lines, [2]string{"Path:", orDefault(src.Path, ".")})
+		lines = append(lines, [2]string{"Repo:", orDash(RedactURL(src.RepoURL))}, [2]string{"Target:", orDefault(src.TargetRevision, "HEAD")})
+		if src.Chart != "" {
+			lines = append(lines, [2]string{"Chart:", src.Chart})
+		} else {
+			lines = append(lines, [2]string{"Path:", orDefault(src.Path, ".")})
+		}
 	}
 	lines = append(lines,
 		[2]string{"Revision:", revisionLine(app, d)},
@@ -59,8 +62,41 @@ func qualifiedName(app *appv1.Application) string {
 	return app.Namespace + "/" + app.Name
 }
 
+// sourceLines describe each source of a multi-source Application, with
+// the revision it was compared at: "Source 1:  repo/chart@^1.2 (1.2.3)".
+func sourceLines(app *appv1.Application) [][2]string {
+	revs := app.Status.Sync.Revisions
+	var out [][2]string
+	for i, src := range app.Spec.GetSources() {
+		s := Source(appv1.ApplicationSource{RepoURL: RedactURL(src.RepoURL), Path: src.Path, Chart: src.Chart, TargetRevision: src.TargetRevision})
+		if src.Chart == "" {
+			s += "@" + orDefault(src.TargetRevision, "HEAD")
+		}
+		if src.Ref != "" {
+			s += " as $" + src.Ref
+		}
+		if i < len(revs) && revs[i] != "" && revs[i] != src.TargetRevision {
+			s += " (" + ShortSHA(revs[i]) + ")"
+		}
+		out = append(out, [2]string{fmt.Sprintf("Source %d:", i+1), s})
+	}
+	return out
+}
+
+// revisionsLabel joins revisions, commits shortened.
+func revisionsLabel(revs []string) string {
+	out := make([]string, len(revs))
+	for i, r := range revs {
+		out[i] = orDash(ShortSHA(r))
+	}
+	return strings.Join(out, ", ")
+}
+
 func revisionLine(app *appv1.Application, d Details) string {
 	rev := app.Status.Sync.Revision
+	if revs := app.Status.Sync.Revisions; len(revs) > 0 && rev == "" {
+		return revisionsLabel(revs)
+	}
 	switch {
 	case d.Commit != nil:
 		return CommitLine(*d.Commit, d.Now)
@@ -107,10 +143,15 @@ func Operation(w io.Writer, op *appv1.OperationState, now time.Time) error {
 		kind = "Sync (dry run)"
 	}
 	lines := [][2]string{{"Operation:", kind}}
-	if op.SyncResult != nil && op.SyncResult.Revision != "" {
-		lines = append(lines, [2]string{"Sync Revision:", op.SyncResult.Revision})
-	} else if op.Operation.Sync != nil && op.Operation.Sync.Revision != "" {
-		lines = append(lines, [2]string{"Sync Revision:", op.Operation.Sync.Revision})
+	switch r, s := op.SyncResult, op.Operation.Sync; {
+	case r != nil && r.Revision != "":
+		lines = append(lines, [2]string{"Sync Revision:", r.Revision})
+	case r != nil && len(r.Revisions) > 0:
+		lines = append(lines, [2]string{"Sync Revisions:", strings.Join(r.Revisions, ", ")})
+	case s != nil && s.Revision != "":
+		lines = append(lines, [2]string{"Sync Revision:", s.Revision})
+	case s != nil && len(s.Revisions) > 0:
+		lines = append(lines, [2]string{"Sync Revisions:", strings.Join(s.Revisions, ", ")})
 	}
 	lines = append(lines,
 		[2]string{"Initiated By:", initiator(op.Operation.InitiatedBy)},

@@ -8,6 +8,7 @@ import (
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/appview"
+	"github.com/tether-gitops/tether/internal/target"
 )
 
 // commitTimeout bounds looking up commit details for `get` and `history`,
@@ -105,7 +106,7 @@ func showApp(ctx context.Context, s Streams, o *appOptions, c *appClient, app *a
 func lookupCommit(ctx context.Context, o *appOptions, c *appClient, app *appv1.Application) (*appview.Commit, string) {
 	rev := app.Status.Sync.Revision
 	src := app.Spec.GetSource()
-	if rev == "" || src.RepoURL == "" || src.Chart != "" {
+	if rev == "" || src.RepoURL == "" || target.LooksLikeChart(src) {
 		return nil, ""
 	}
 	store, release, err := o.gitStore(c)

@@ -8,6 +8,7 @@ import (
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/appview"
+	"github.com/tether-gitops/tether/internal/target"
 )
 
 func newAppHistoryCommand(s Streams, o *appOptions) *cobra.Command {
@@ -73,8 +74,8 @@ func describeHistory(ctx context.Context, o *appOptions, c *appClient, app *appv
 		if repo == "" {
 			repo = app.Spec.GetSource().RepoURL
 		}
-		if h.Revision == "" || repo == "" {
-			continue
+		if h.Revision == "" || repo == "" || target.LooksLikeChart(h.Source) || h.Source.RepoURL == "" && target.LooksLikeChart(app.Spec.GetSource()) {
+			continue // a chart version has no commit to describe
 		}
 		key := repo + "@" + h.Revision
 		if _, ok := seen[key]; !ok {
