@@ -28,7 +28,9 @@ func (f fakeHelm) Resolve(_ context.Context, c Chart, rev string, _ time.Time) (
 	return "1.2.3", nil
 }
 
-func (f fakeHelm) Fetch(_ context.Context, c Chart, v string) (string, error) { return "/charts/" + c.Name + "-" + v, nil }
+func (f fakeHelm) Fetch(_ context.Context, c Chart, v string) (string, error) {
+	return "/charts/" + c.Name + "-" + v, nil
+}
 
 type fakeOCI struct{ r *record }
 
@@ -85,8 +87,10 @@ func TestLocate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &record{}
 			s := &Sources{Helm: fakeHelm{r}, OCI: fakeOCI{r},
-				Secrets:  func(context.Context) ([]corev1.Secret, error) { return secrets, nil },
-				TLSCerts: func(context.Context) (map[string]string, error) { return map[string]string{"charts.example.com": "PEM"}, nil },
+				Secrets: func(context.Context) ([]corev1.Secret, error) { return secrets, nil },
+				TLSCerts: func(context.Context) (map[string]string, error) {
+					return map[string]string{"charts.example.com": "PEM"}, nil
+				},
 			}
 			if !s.Handles(tt.src) {
 				t.Fatalf("Handles(%+v) = false", tt.src)
