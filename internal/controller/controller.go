@@ -17,7 +17,6 @@ import (
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
@@ -170,7 +169,9 @@ func newManager(cfg *rest.Config, opts Options, log logr.Logger) (manager.Manage
 	if err != nil {
 		return nil, fmt.Errorf("build scheme: %w", err)
 	}
-	// Only Argo CD's repository, repo-creds and cluster Secrets are cached.
+	// Only Argo CD's repository, repo-creds and cluster Secrets are cached,
+	// and ConfigMaps of the controller's namespace (argocd-tls-certs-cm,
+	// argocd-ssh-known-hosts-cm).
 	secretType, err := labels.NewRequirement(secretTypeLabel, selection.Exists, nil)
 	if err != nil {
 		return nil, err
@@ -183,7 +184,6 @@ func newManager(cfg *rest.Config, opts Options, log logr.Logger) (manager.Manage
 			DefaultNamespaces: map[string]cache.Config{opts.Namespace: {}},
 			ByObject: map[client.Object]cache.ByObject{
 				&corev1.Secret{}:    {Label: secretSelector},
-				&corev1.ConfigMap{}: {Field: fields.OneTermEqualSelector("metadata.name", knownHostsConfigMap)},
 				cachedApplication(): {Transform: trimApplication},
 			},
 		},
