@@ -171,7 +171,7 @@ func runScenario(ctx context.Context, e *env, c config, s string, r *report) err
 			if err != nil {
 				return err
 			}
-			r.latencies("Push to deploy without webhook: periodic reconcile at the default interval (120 s + up to 60 s jitter)", d)
+			r.latencies("Push to deploy without webhook: periodic reconcile at the default interval (180 s + up to 60 s jitter)", d)
 		}
 	case "series":
 		d, err := e.pushSeries(ctx, "cold", c.seriesPushes, c.seriesInterval)

@@ -86,7 +86,7 @@ func DefaultOptions() Options {
 	}
 	return Options{
 		Namespace:         "argocd",
-		ReconcileInterval: 120 * time.Second,
+		ReconcileInterval: 180 * time.Second, // Argo CD's timeout.reconciliation
 		ReconcileJitter:   60 * time.Second,
 		SelfHealTimeout:   5 * time.Second,
 		RevisionCacheTTL:  15 * time.Second,

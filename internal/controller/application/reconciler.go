@@ -111,7 +111,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if reader == nil {
 		reader = r.Client
 	}
-	if err := reader.Get(ctx, req.NamespacedName, u); err != nil {
+	// Not copied: u is only read (decoded below, and its unknown fields
+	// listed); a quiet reconcile then costs no copy of the status.
+	if err := reader.Get(ctx, req.NamespacedName, u, client.UnsafeDisableDeepCopy); err != nil {
 		if apierrors.IsNotFound(err) {
 			// Gone: forget what was kept about it.
 			r.written.Delete(req.NamespacedName)

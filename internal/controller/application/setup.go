@@ -35,7 +35,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, triggers *Triggers, work
 		For(app, builder.WithPredicates(ignoreStatusOnly())).
 		WatchesRawSource(triggers.Source()).
 		Watches(&appv1.AppProject{}, handler.EnqueueRequestsFromMapFunc(r.appsOfProject)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: workers,
+			LogConstructor: requestLogger(mgr.GetLogger().WithValues("controller", "application"))}).
 		Complete(r)
 }
 
