@@ -51,6 +51,9 @@ type env struct {
 	controllerFlags []string
 	// pushes counts the image tags pushed, so that each is new.
 	pushes int
+	// appsRepo is the prefix of the last cold sync of ConfigMap apps, whose
+	// repository the push, series and monorepo scenarios commit to.
+	appsRepo string
 }
 
 func newEnv(ctx context.Context, dir, tether string, log io.Writer) (*env, error) {

@@ -161,20 +161,20 @@ func runScenario(ctx context.Context, e *env, c config, s string, r *report) err
 		}
 		r.latencies("Drift: `kubectl scale` reverted (self-heal timeout 5 s, last heal longer ago)", d)
 	case "push":
-		d, err := e.push(ctx, "cold", c.tries, true)
+		d, err := e.push(ctx, e.repoOfApps(), c.tries, true)
 		if err != nil {
 			return err
 		}
 		r.latencies(fmt.Sprintf("Push to deploy: commit, signed webhook, until the Deployment has the new image (repository of %d other apps)", c.apps), d)
 		if c.pollTries > 0 {
-			d, err := e.pushPolling(ctx, "cold", c.pollTries)
+			d, err := e.pushPolling(ctx, e.repoOfApps(), c.pollTries)
 			if err != nil {
 				return err
 			}
 			r.latencies("Push to deploy without webhook: periodic reconcile at the default interval (180 s + up to 60 s jitter)", d)
 		}
 	case "series":
-		d, err := e.pushSeries(ctx, "cold", c.seriesPushes, c.seriesInterval)
+		d, err := e.pushSeries(ctx, e.repoOfApps(), c.seriesPushes, c.seriesInterval)
 		if len(d) > 0 {
 			r.series(seriesResult{interval: c.seriesInterval, apps: c.apps, d: d})
 		}
@@ -196,7 +196,7 @@ func runScenario(ctx context.Context, e *env, c config, s string, r *report) err
 		}
 		r.onboard(rs)
 	case "monorepo":
-		renders, took, err := e.monorepo(ctx, "cold", c.apps)
+		renders, took, err := e.monorepo(ctx, e.repoOfApps(), c.apps)
 		if err != nil {
 			return err
 		}
@@ -315,4 +315,13 @@ func webChart() map[string]string {
 		return nil
 	})
 	return files
+}
+
+// repoOfApps is the prefix of the repository of the N apps: the last cold
+// sync's (cold or cold-prestart), "cold" when none ran.
+func (e *env) repoOfApps() string {
+	if e.appsRepo == "" {
+		return "cold"
+	}
+	return e.appsRepo
 }

@@ -188,6 +188,9 @@ func (e *env) coldSync(ctx context.Context, prefix string, n int, helm, prestart
 	if err := e.namespace(ctx, ns); err != nil {
 		return coldResult{}, err
 	}
+	if !helm {
+		e.appsRepo = prefix
+	}
 	files := map[string]string{}
 	if helm {
 		for path, content := range webChart() {
