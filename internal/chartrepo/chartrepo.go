@@ -123,6 +123,42 @@ type Chart struct {
 // returns the archive's path under the repository ("/web-1.2.3.tgz").
 func (s *Server) Publish(t testing.TB, c Chart) string {
 	t.Helper()
+	chrt := load(t, c)
+	name, body := Package(t, c)
+	sum := sha256.Sum256(body)
+	base := ""
+	if s.absolute {
+		base = s.URL
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.index.MustAdd(chrt.Metadata, name, base, hex.EncodeToString(sum[:])); err != nil {
+		t.Fatalf("chartrepo: index: %v", err)
+	}
+	s.files[s.prefix+"/"+name] = body
+	s.writeIndexLocked()
+	return "/" + name
+}
+
+// Package packages the chart with the Helm SDK, as `helm package` does,
+// and returns the archive's file name and content.
+func Package(t testing.TB, c Chart) (string, []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	file, err := chartutil.Save(load(t, c), dir)
+	if err != nil {
+		t.Fatalf("chartrepo: package chart: %v", err)
+	}
+	body, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Base(file), body
+}
+
+// load builds the chart of c in memory.
+func load(t testing.TB, c Chart) *chartv2.Chart {
+	t.Helper()
 	files := map[string]string{}
 	for k, v := range c.Files {
 		files[k] = v
@@ -151,34 +187,7 @@ func (s *Server) Publish(t testing.TB, c Chart) string {
 	if err != nil {
 		t.Fatalf("chartrepo: load chart %s: %v", c.Name, err)
 	}
-	return s.add(t, chrt)
-}
-
-func (s *Server) add(t testing.TB, chrt *chartv2.Chart) string {
-	t.Helper()
-	dir := t.TempDir()
-	file, err := chartutil.Save(chrt, dir)
-	if err != nil {
-		t.Fatalf("chartrepo: package chart: %v", err)
-	}
-	body, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(body)
-	name := filepath.Base(file)
-	base := ""
-	if s.absolute {
-		base = s.URL
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.index.MustAdd(chrt.Metadata, name, base, hex.EncodeToString(sum[:])); err != nil {
-		t.Fatalf("chartrepo: index: %v", err)
-	}
-	s.files[s.prefix+"/"+name] = body
-	s.writeIndexLocked()
-	return "/" + name
+	return chrt
 }
 
 // SetFile replaces what the server answers at path (under the

@@ -17,25 +17,18 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/source/helmrepo"
+	"github.com/tether-gitops/tether/internal/source/oci"
 	"github.com/tether-gitops/tether/internal/source/repo"
 	"github.com/tether-gitops/tether/internal/target"
 )
 
 // Chart names a chart of a Helm repository, with what reaching it takes.
-type Chart struct {
-	RepoURL, Name string
-	Creds         *repo.Credentials
-	CA            []byte
-}
+type Chart = helmrepo.Chart
 
 // Artifact names a repository of an OCI registry (registry/path, without
 // scheme), with what reaching it takes.
-type Artifact struct {
-	Repository string
-	PlainHTTP  bool
-	Creds      *repo.Credentials
-	CA         []byte
-}
+type Artifact = oci.Ref
 
 // HelmRepos resolves and fetches charts of Helm repositories.
 type HelmRepos interface {
@@ -45,8 +38,8 @@ type HelmRepos interface {
 
 // Registries resolves and fetches OCI artifacts: a chart, or manifests.
 type Registries interface {
-	Resolve(ctx context.Context, a Artifact, revision string, notBefore time.Time) (string, error)
-	Fetch(ctx context.Context, a Artifact, revision string) (target.Fetched, error)
+	Resolve(ctx context.Context, a Artifact, revision string, notBefore time.Time) (oci.Resolved, error)
+	Fetch(ctx context.Context, a Artifact, revision string) (oci.Fetched, error)
 }
 
 // Sources implements target.Charts.
@@ -59,7 +52,11 @@ type Sources struct {
 	TLSCerts func(ctx context.Context) (map[string]string, error)
 }
 
-var _ target.Charts = (*Sources)(nil)
+var (
+	_ target.Charts = (*Sources)(nil)
+	_ HelmRepos     = (*helmrepo.Store)(nil)
+	_ Registries    = (*oci.Store)(nil)
+)
 
 // ErrNoScheme is a chart whose repoURL says neither http(s) nor oci and
 // whose repository Secret does not enable OCI.
@@ -76,7 +73,16 @@ func (s *Sources) Resolve(ctx context.Context, src appv1.ApplicationSource, notB
 		return "", err
 	}
 	if l.oci != nil {
-		return s.OCI.Resolve(ctx, *l.oci, src.TargetRevision, notBefore)
+		res, err := s.OCI.Resolve(ctx, *l.oci, src.TargetRevision, notBefore)
+		switch {
+		case err != nil:
+			return "", err
+		case src.Chart != "" && res.Tag != "":
+			// A chart's revision is its version, as Argo CD records it.
+			return res.Tag, nil
+		}
+		// An artifact's is its digest: a tag pushed again is a new one.
+		return res.Digest, nil
 	}
 	return s.Helm.Resolve(ctx, *l.helm, src.TargetRevision, notBefore)
 }
@@ -88,7 +94,8 @@ func (s *Sources) Fetch(ctx context.Context, src appv1.ApplicationSource, revisi
 		return target.Fetched{}, err
 	}
 	if l.oci != nil {
-		return s.OCI.Fetch(ctx, *l.oci, revision)
+		f, err := s.OCI.Fetch(ctx, *l.oci, revision)
+		return target.Fetched{Dir: f.Dir, Chart: f.Chart}, err
 	}
 	dir, err := s.Helm.Fetch(ctx, *l.helm, revision)
 	return target.Fetched{Dir: dir, Chart: true}, err

@@ -11,7 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
-	"github.com/tether-gitops/tether/internal/target"
+	"github.com/tether-gitops/tether/internal/source/oci"
 )
 
 // record is a store that remembers what it was asked.
@@ -34,7 +34,7 @@ func (f fakeHelm) Fetch(_ context.Context, c Chart, v string) (string, error) {
 
 type fakeOCI struct{ r *record }
 
-func (f fakeOCI) Resolve(_ context.Context, a Artifact, rev string, _ time.Time) (string, error) {
+func (f fakeOCI) Resolve(_ context.Context, a Artifact, rev string, _ time.Time) (oci.Resolved, error) {
 	plain := ""
 	if a.PlainHTTP {
 		plain = " plain"
@@ -44,11 +44,11 @@ func (f fakeOCI) Resolve(_ context.Context, a Artifact, rev string, _ time.Time)
 		user = a.Creds.Username
 	}
 	f.r.oci = append(f.r.oci, a.Repository+" "+rev+plain+" user="+user)
-	return "sha256:abc", nil
+	return oci.Resolved{Tag: rev, Digest: "sha256:abc"}, nil
 }
 
-func (f fakeOCI) Fetch(_ context.Context, a Artifact, rev string) (target.Fetched, error) {
-	return target.Fetched{Dir: "/oci/" + a.Repository}, nil
+func (f fakeOCI) Fetch(_ context.Context, a Artifact, rev string) (oci.Fetched, error) {
+	return oci.Fetched{Dir: "/oci/" + a.Repository}, nil
 }
 
 func secret(name, kind string, data map[string]string) corev1.Secret {
@@ -69,17 +69,18 @@ func TestLocate(t *testing.T) {
 		wantHelm string
 		wantOCI  string
 		wantErr  string
+		wantRev  string
 	}{
 		{name: "a Helm repository", src: appv1.ApplicationSource{RepoURL: "https://charts.example.com", Chart: "redis", TargetRevision: "^1"},
-			wantHelm: "https://charts.example.com redis ^1 user=helmer ca=PEM"},
+			wantHelm: "https://charts.example.com redis ^1 user=helmer ca=PEM", wantRev: "1.2.3"},
 		{name: "a Helm repository without credentials", src: appv1.ApplicationSource{RepoURL: "https://other.example.com/charts", Chart: "x", TargetRevision: "1.0.0"},
 			wantHelm: "https://other.example.com/charts x 1.0.0 user= ca="},
 		{name: "oci:// with a chart", src: appv1.ApplicationSource{RepoURL: "oci://registry.example.com/charts", Chart: "web", TargetRevision: "2.x"},
-			wantOCI: "registry.example.com/charts/web 2.x user="},
+			wantOCI: "registry.example.com/charts/web 2.x user=", wantRev: "2.x"},
 		{name: "Argo CD's form without scheme, enableOCI", src: appv1.ApplicationSource{RepoURL: "ghcr.io/acme", Chart: "api", TargetRevision: "1.0.0"},
 			wantOCI: "ghcr.io/acme/api 1.0.0 user=ociuser"},
 		{name: "an OCI artifact of manifests", src: appv1.ApplicationSource{RepoURL: "oci://localhost:5000/app", Path: ".", TargetRevision: "v1"},
-			wantOCI: "localhost:5000/app v1 plain user=dev"},
+			wantOCI: "localhost:5000/app v1 plain user=dev", wantRev: "sha256:abc"},
 		{name: "no scheme, no enableOCI", src: appv1.ApplicationSource{RepoURL: "charts.example.org", Chart: "x"}, wantErr: "no scheme"},
 		{name: "another scheme", src: appv1.ApplicationSource{RepoURL: "s3://bucket", Chart: "x"}, wantErr: "only http(s)://"},
 	}
@@ -95,7 +96,7 @@ func TestLocate(t *testing.T) {
 			if !s.Handles(tt.src) {
 				t.Fatalf("Handles(%+v) = false", tt.src)
 			}
-			_, err := s.Resolve(context.Background(), tt.src, time.Time{})
+			rev, err := s.Resolve(context.Background(), tt.src, time.Time{})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("Resolve error = %v, want %q", err, tt.wantErr)
@@ -104,6 +105,9 @@ func TestLocate(t *testing.T) {
 			}
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tt.wantRev != "" && rev != tt.wantRev {
+				t.Errorf("revision = %q, want %q (a chart's version, an artifact's digest)", rev, tt.wantRev)
 			}
 			if got := strings.Join(r.helm, "|"); got != tt.wantHelm {
 				t.Errorf("helm asked %q, want %q", got, tt.wantHelm)

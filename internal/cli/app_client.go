@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	authv1 "k8s.io/api/authentication/v1"
@@ -21,6 +22,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/target"
 )
 
 // applicationsGVR is the resource of Applications.
@@ -35,6 +37,9 @@ type appClient struct {
 	dyn    dynamic.Interface
 	mapper meta.ResettableRESTMapper
 	typed  kubernetes.Interface
+
+	chartsOnce   sync.Once
+	chartSources target.Charts
 }
 
 // client connects to the cluster the flags choose.

@@ -7,9 +7,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -17,9 +20,13 @@ import (
 	"k8s.io/client-go/discovery"
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/chartsource"
+	"github.com/tether-gitops/tether/internal/devcluster"
 	"github.com/tether-gitops/tether/internal/live"
 	"github.com/tether-gitops/tether/internal/render"
 	gitsource "github.com/tether-gitops/tether/internal/source/git"
+	"github.com/tether-gitops/tether/internal/source/helmrepo"
+	"github.com/tether-gitops/tether/internal/source/oci"
 	"github.com/tether-gitops/tether/internal/target"
 )
 
@@ -393,9 +400,57 @@ func pairUp(desired []*unstructured.Unstructured, state liveState, instance stri
 	return out
 }
 
-// charts serves the chart and OCI sources of Applications; nil when this
-// build has none.
-func (c *appClient) charts() target.Charts { return nil }
+// charts serves the chart and OCI sources of Applications, with the
+// repository Secrets and argocd-tls-certs-cm of the namespace (none when
+// they may not be read), read once per command.
+func (c *appClient) charts() target.Charts {
+	c.chartsOnce.Do(func() {
+		dir := filepath.Join(os.TempDir(), "tether-cli-charts")
+		if cache, err := devcluster.DefaultCacheDir(); err == nil {
+			dir = filepath.Join(cache, "cli-charts")
+		}
+		var (
+			once    sync.Once
+			secrets []corev1.Secret
+			certs   map[string]string
+			readErr error
+		)
+		read := func(ctx context.Context) {
+			once.Do(func() {
+				list, err := c.typed.CoreV1().Secrets(c.ns).List(ctx, metav1.ListOptions{LabelSelector: gitsource.SecretTypeLabel})
+				switch {
+				case apierrors.IsForbidden(err):
+				case err != nil:
+					readErr = apiError(err, "list", fmt.Sprintf("repository secrets in namespace %q", c.ns), c.server)
+					return
+				default:
+					secrets = list.Items
+				}
+				cm, err := c.typed.CoreV1().ConfigMaps(c.ns).Get(ctx, "argocd-tls-certs-cm", metav1.GetOptions{})
+				switch {
+				case apierrors.IsNotFound(err), apierrors.IsForbidden(err):
+				case err != nil:
+					readErr = apiError(err, "get", fmt.Sprintf("configmap argocd-tls-certs-cm in namespace %q", c.ns), c.server)
+				default:
+					certs = cm.Data
+				}
+			})
+		}
+		c.chartSources = &chartsource.Sources{
+			Helm: helmrepo.New(helmrepo.Options{CacheDir: filepath.Join(dir, "charts")}),
+			OCI:  oci.New(oci.Options{CacheDir: filepath.Join(dir, "oci")}),
+			Secrets: func(ctx context.Context) ([]corev1.Secret, error) {
+				read(ctx)
+				return secrets, readErr
+			},
+			TLSCerts: func(ctx context.Context) (map[string]string, error) {
+				read(ctx)
+				return certs, readErr
+			},
+		}
+	})
+	return c.chartSources
+}
 
 // addRevisionFlags adds the flags choosing which revision of which source
 // to render, as `argocd app diff` and `argocd app manifests` have them.

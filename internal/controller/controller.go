@@ -42,6 +42,8 @@ import (
 	"github.com/tether-gitops/tether/internal/live"
 	"github.com/tether-gitops/tether/internal/render"
 	gitsource "github.com/tether-gitops/tether/internal/source/git"
+	"github.com/tether-gitops/tether/internal/source/helmrepo"
+	"github.com/tether-gitops/tether/internal/source/oci"
 	"github.com/tether-gitops/tether/internal/target"
 )
 
@@ -284,6 +286,9 @@ func setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		return err
 	}
 	renderer := render.NewRenderer()
+	charts := chartSources(mgr.GetClient(), opts.Namespace,
+		helmrepo.New(helmrepo.Options{CacheDir: filepath.Join(opts.RepoCacheDir, "charts")}),
+		oci.New(oci.Options{CacheDir: filepath.Join(opts.RepoCacheDir, "oci")}))
 	r = &application.Reconciler{
 		Client:    mgr.GetClient(),
 		Live:      liveCache,
@@ -293,6 +298,7 @@ func setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 		Recorder:  mgr.GetEventRecorder("tether-controller"),
 		Cluster:   cluster,
 		Revisions: revisions,
+		Charts:    charts,
 		Options: application.Options{
 			Namespace:         opts.Namespace,
 			ReconcileInterval: opts.ReconcileInterval,

@@ -51,6 +51,18 @@ func ExtractTarGz(r io.Reader, dst string, lim Limits) error {
 		return fmt.Errorf("not a gzip archive: %w", err)
 	}
 	defer zr.Close()
+	return ExtractTar(zr, dst, lim)
+}
+
+// ExtractTar extracts the uncompressed tar stream r into dst, as
+// ExtractTarGz does.
+func ExtractTar(r io.Reader, dst string, lim Limits) error {
+	if lim.MaxBytes <= 0 {
+		lim.MaxBytes = defaultMaxBytes
+	}
+	if lim.MaxFiles <= 0 {
+		lim.MaxFiles = defaultMaxFiles
+	}
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return err
 	}
@@ -59,7 +71,7 @@ func ExtractTarGz(r io.Reader, dst string, lim Limits) error {
 		return err
 	}
 	defer root.Close()
-	tr := tar.NewReader(zr)
+	tr := tar.NewReader(r)
 	left, files := lim.MaxBytes, 0
 	for {
 		hd, err := tr.Next()

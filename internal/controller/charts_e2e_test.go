@@ -1,0 +1,179 @@
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
+	"github.com/tether-gitops/tether/internal/chartrepo"
+	"github.com/tether-gitops/tether/internal/gitserver/gittest"
+)
+
+// chartApp is an Application of chart from the repository at repoURL.
+func chartApp(name, repoURL, chart, revision, ns, extra string) string {
+	return fmt.Sprintf(`apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: %s
+spec:
+  project: default
+  source:
+    repoURL: %s
+    chart: %s
+    targetRevision: %q
+%s  destination:
+    server: https://kubernetes.default.svc
+    namespace: %s
+  syncPolicy:
+    automated:
+      prune: true
+    syncOptions:
+      - CreateNamespace=true
+`, name, repoURL, chart, revision, extra, ns)
+}
+
+// tlsCert adds the CA of host to argocd-tls-certs-cm, as Argo CD users do.
+func tlsCert(t *testing.T, host string, pem []byte) {
+	t.Helper()
+	ctx := context.Background()
+	cms := cluster.Client.CoreV1().ConfigMaps(argocd)
+	patch := fmt.Sprintf(`{"data":{%q:%q}}`, host, string(pem))
+	if _, err := cms.Patch(ctx, "argocd-tls-certs-cm", "application/merge-patch+json", []byte(patch), metav1.PatchOptions{}); err != nil {
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "argocd-tls-certs-cm", Namespace: argocd}, Data: map[string]string{host: string(pem)}}
+		if _, err := cms.Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestHelmRepositoryChart: a chart of a private HTTPS Helm repository,
+// with credentials from a helm repository Secret and the CA from
+// argocd-tls-certs-cm, syncs at the highest version matching the
+// constraint, records it, and moves to a newly published version on
+// refresh.
+func TestHelmRepositoryChart(t *testing.T) {
+	cluster.Require(t)
+	t.Parallel()
+	const password = "chart-s3cret-pw"
+	repo := chartrepo.New(t, chartrepo.WithTLS(), chartrepo.WithBasicAuth("charts", password))
+	repo.Publish(t, chartrepo.Chart{Name: "greeter", Version: "1.0.0"})
+	repo.Publish(t, chartrepo.Chart{Name: "greeter", Version: "2.0.0"})
+	ns := cluster.Namespace(t)
+	repoSecret(t, "helm-"+ns, map[string]string{"type": "helm", "url": repo.URL, "username": "charts", "password": password})
+	tlsCert(t, strings.TrimPrefix(repo.URL, "https://"), repo.CA)
+	name := "helm-" + ns
+	applyApp(t, chartApp(name, repo.URL, "greeter", "^1.0", ns, "    helm:\n      valuesObject:\n        greeting: hello-from-values\n"), nil)
+
+	app := waitApp(t, name, "Synced at 1.0.0", syncedHealthy("1.0.0"))
+	if app.Status.SourceType != appv1.ApplicationSourceTypeHelm {
+		t.Errorf("sourceType = %q, want Helm", app.Status.SourceType)
+	}
+	if h := app.Status.History; len(h) != 1 || h[0].Revision != "1.0.0" {
+		t.Errorf("history = %+v, want one deployment of 1.0.0", h)
+	}
+	cm, err := cluster.Client.CoreV1().ConfigMaps(ns).Get(context.Background(), name+"-greeter", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cm.Data["version"] != "1.0.0" || cm.Data["greeting"] != "hello-from-values" {
+		t.Errorf("ConfigMap data = %v, want the chart's 1.0.0 with the Application's values", cm.Data)
+	}
+
+	repo.Publish(t, chartrepo.Chart{Name: "greeter", Version: "1.1.0"})
+	refresh(t, name)
+	waitApp(t, name, "Synced at 1.1.0 after a refresh", syncedHealthy("1.1.0"))
+	for _, c := range app.Status.Conditions {
+		if strings.Contains(c.Message, password) {
+			t.Errorf("the password leaked into condition %s", c.Type)
+		}
+	}
+}
+
+// TestHelmRepositoryBadInput: an unknown chart or version is a
+// ComparisonError naming the repository, chart and version, and nothing
+// is applied.
+func TestHelmRepositoryBadInput(t *testing.T) {
+	cluster.Require(t)
+	t.Parallel()
+	repo := chartrepo.New(t)
+	repo.Publish(t, chartrepo.Chart{Name: "greeter", Version: "1.0.0"})
+	ns := cluster.Namespace(t)
+	for _, tt := range []struct{ chart, revision, want string }{
+		{"greeter", "^3", `constraint "^3"`},
+		{"greeter", "1.9.0", `version "1.9.0"`},
+		{"nope", "1.0.0", `chart "nope"`},
+	} {
+		name := fmt.Sprintf("bad-%s-%s", ns, strings.NewReplacer("^", "c", ".", "-").Replace(tt.chart+"-"+tt.revision))
+		applyApp(t, chartApp(name, repo.URL, tt.chart, tt.revision, ns, ""), nil)
+		app := waitApp(t, name, "a ComparisonError", func(app *appv1.Application) bool {
+			return condition(app, appv1.ApplicationConditionComparisonError) != ""
+		})
+		msg := condition(app, appv1.ApplicationConditionComparisonError)
+		if !strings.Contains(msg, tt.want) || !strings.Contains(msg, repo.URL) {
+			t.Errorf("%s@%s: ComparisonError %q does not name %s and the repository", tt.chart, tt.revision, msg, tt.want)
+		}
+	}
+}
+
+// TestChartWithValuesFromGit: the common migration shape, a chart from a
+// Helm repository with its values in the team's Git repository through
+// $values; a values commit rolls out.
+func TestChartWithValuesFromGit(t *testing.T) {
+	cluster.Require(t)
+	t.Parallel()
+	charts := chartrepo.New(t)
+	charts.Publish(t, chartrepo.Chart{Name: "greeter", Version: "1.0.0"})
+	srv := gittest.NewServer(t)
+	values := srv.NewRepo("chart-values", map[string]string{"greeter/values.yaml": "greeting: from-git\n"})
+	ns := cluster.Namespace(t)
+	name := "cvg-" + ns
+	applyApp(t, fmt.Sprintf(`apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: %s
+spec:
+  project: default
+  sources:
+    - repoURL: %s
+      chart: greeter
+      targetRevision: 1.0.0
+      helm:
+        valueFiles: [$values/greeter/values.yaml]
+    - repoURL: %s
+      targetRevision: HEAD
+      ref: values
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: %s
+  syncPolicy:
+    automated: {}
+    syncOptions: [CreateNamespace=true]
+`, name, charts.URL, values.URL, ns), nil)
+	at := func(want ...string) func(*appv1.Application) bool {
+		return func(app *appv1.Application) bool {
+			return app.Status.Sync.Status == appv1.SyncStatusCodeSynced && strings.Join(app.Status.Sync.Revisions, ",") == strings.Join(want, ",")
+		}
+	}
+	waitApp(t, name, "Synced", at("1.0.0", values.Head()))
+	greeting := func() string {
+		cm, err := cluster.Client.CoreV1().ConfigMaps(ns).Get(context.Background(), name+"-greeter", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cm.Data["greeting"]
+	}
+	if got := greeting(); got != "from-git" {
+		t.Errorf("greeting = %q, want the value from Git", got)
+	}
+	values.Commit(map[string]string{"greeter/values.yaml": "greeting: bumped\n"})
+	refresh(t, name)
+	waitApp(t, name, "Synced at the new values commit", at("1.0.0", values.Head()))
+	if got := greeting(); got != "bumped" {
+		t.Errorf("greeting = %q after the values commit", got)
+	}
+}
