@@ -65,7 +65,8 @@ func TestHelmRepositoryChart(t *testing.T) {
 	repo.Publish(t, chartrepo.Chart{Name: "greeter", Version: "2.0.0"})
 	ns := cluster.Namespace(t)
 	repoSecret(t, "helm-"+ns, map[string]string{"type": "helm", "url": repo.URL, "username": "charts", "password": password})
-	tlsCert(t, strings.TrimPrefix(repo.URL, "https://"), repo.CA)
+	// Keyed by host name, as ConfigMap keys cannot hold a port.
+	tlsCert(t, "127.0.0.1", repo.CA)
 	name := "helm-" + ns
 	applyApp(t, chartApp(name, repo.URL, "greeter", "^1.0", ns, "    helm:\n      valuesObject:\n        greeting: hello-from-values\n"), nil)
 

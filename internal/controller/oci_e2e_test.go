@@ -51,7 +51,9 @@ func TestOCISources(t *testing.T) {
 	reg.PushChart(t, "charts/greeter", chartrepo.Chart{Name: "greeter", Version: "1.1.0+build.1"})
 	reg.PushManifests(t, "apps/guestbook", "v1", map[string]string{"cm.yaml": configMap("from-oci", "1")})
 	ns := cluster.Namespace(t)
-	repoSecret(t, "oci-"+ns, map[string]string{"type": "oci", "url": "oci://" + reg.Host, "username": "puller", "password": password,
+	// A credential template for the whole registry, as Argo CD users
+	// write one: it matches both repositories by prefix.
+	credsSecret(t, "oci-"+ns, "repo-creds", map[string]string{"type": "oci", "url": "oci://" + reg.Host, "username": "puller", "password": password,
 		"insecureOCIForceHttp": "true"})
 
 	chartName := "ocichart-" + ns

@@ -17,9 +17,16 @@ import (
 // repoSecret creates an Argo CD repository Secret for url in argocd.
 func repoSecret(t *testing.T, name string, data map[string]string) {
 	t.Helper()
+	credsSecret(t, name, "repository", data)
+}
+
+// credsSecret creates an Argo CD Secret of kind (repository, repo-creds)
+// in argocd.
+func credsSecret(t *testing.T, name, kind string, data map[string]string) {
+	t.Helper()
 	s := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: argocd,
-			Labels: map[string]string{"argocd.argoproj.io/secret-type": "repository"}},
+			Labels: map[string]string{"argocd.argoproj.io/secret-type": kind}},
 		StringData: data,
 	}
 	if _, err := cluster.Client.CoreV1().Secrets(argocd).Create(context.Background(), s, metav1.CreateOptions{}); err != nil {
