@@ -98,6 +98,7 @@ func (c *appClient) renderLocal(ctx context.Context, app *appv1.Application, clu
 	commit := app.Status.Sync.Revision
 	req := target.RenderRequest(app, commit, cluster)
 	req.Root, req.Path = root, path
+	req.Dependencies = target.ChartDependencies(c.charts())
 	res, err := render.NewRenderer().Render(ctx, req)
 	if err != nil {
 		return nil, nil, fmt.Errorf("render application %q from %s: %w", app.Name, from.local, err)
@@ -146,7 +147,7 @@ func (c *appClient) renderGit(ctx context.Context, app *appv1.Application, store
 		dir, err := store.Checkout(ctx, src.RepoURL, revision)
 		return target.Fetched{Dir: dir}, err
 	}
-	out, err := target.RenderSources(ctx, app, revisions, cluster, fetch, render.NewRenderer().Render)
+	out, err := target.RenderSources(ctx, app, revisions, cluster, fetch, target.ChartDependencies(charts), render.NewRenderer().Render)
 	if err != nil {
 		return nil, nil, fmt.Errorf("application %q: %w", app.Name, err)
 	}

@@ -12,6 +12,7 @@ import (
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/chartrepo"
 	"github.com/tether-gitops/tether/internal/gitserver/gittest"
+	"github.com/tether-gitops/tether/internal/ociregistry"
 )
 
 // chartApp is an Application of chart from the repository at repoURL.
@@ -176,5 +177,68 @@ spec:
 	waitApp(t, name, "Synced at the new values commit", at("1.0.0", values.Head()))
 	if got := greeting(); got != "bumped" {
 		t.Errorf("greeting = %q after the values commit", got)
+	}
+}
+
+// TestChartDependencies: a chart in Git depending on a chart of a private
+// HTTPS Helm repository (at the highest version of its constraint), on a
+// chart of a private OCI registry and on a chart beside it in the same
+// checkout (file://) renders with all three, each downloaded with the
+// credentials of its own repository.
+func TestChartDependencies(t *testing.T) {
+	cluster.Require(t)
+	t.Parallel()
+	const helmPassword, ociPassword = "deps-helm-pw", "deps-oci-pw"
+	charts := chartrepo.New(t, chartrepo.WithTLS(), chartrepo.WithBasicAuth("charts", helmPassword))
+	charts.Publish(t, chartrepo.Chart{Name: "greeter", Version: "1.0.0"})
+	charts.Publish(t, chartrepo.Chart{Name: "greeter", Version: "1.1.0"})
+	charts.Publish(t, chartrepo.Chart{Name: "greeter", Version: "2.0.0"})
+	reg := ociregistry.New(t, ociregistry.WithBasicAuth("puller", ociPassword))
+	reg.PushChart(t, "deps/lib", chartrepo.Chart{Name: "lib", Version: "0.2.0"})
+	ns := cluster.Namespace(t)
+	repoSecret(t, "deps-helm-"+ns, map[string]string{"type": "helm", "url": charts.URL, "username": "charts", "password": helmPassword})
+	repoSecret(t, "deps-oci-"+ns, map[string]string{"type": "oci", "url": "oci://" + reg.Host + "/deps", "username": "puller", "password": ociPassword,
+		"insecureOCIForceHttp": "true"})
+	tlsCert(t, "127.0.0.1", charts.CA)
+
+	srv := gittest.NewServer(t)
+	cm := func(name string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-" + name + "\ndata:\n  version: {{ .Chart.Version | quote }}\n"
+	}
+	git := srv.NewRepo("umbrella", map[string]string{
+		"umbrella/Chart.yaml": fmt.Sprintf(`apiVersion: v2
+name: umbrella
+version: 0.1.0
+dependencies:
+  - name: greeter
+    version: ^1.0
+    repository: %s
+  - name: lib
+    version: 0.2.0
+    repository: oci://%s/deps
+  - name: common
+    version: ~0.1
+    repository: file://../common
+`, charts.URL, reg.Host),
+		"umbrella/templates/cm.yaml": cm("umbrella"),
+		"common/Chart.yaml":          "apiVersion: v2\nname: common\nversion: 0.1.4\n",
+		"common/templates/cm.yaml":   cm("common"),
+	})
+	name := "deps-" + ns
+	applyApp(t, ociApp(name, git.URL, "", "umbrella", "HEAD", ns), nil)
+	app := waitApp(t, name, "Synced with its dependencies", syncedHealthy(git.Head()))
+	for chart, want := range map[string]string{"umbrella": "0.1.0", "greeter": "1.1.0", "lib": "0.2.0", "common": "0.1.4"} {
+		cm, err := cluster.Client.CoreV1().ConfigMaps(ns).Get(context.Background(), name+"-"+chart, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cm.Data["version"]; got != want {
+			t.Errorf("ConfigMap %s-%s version = %q, want %q", name, chart, got, want)
+		}
+	}
+	for _, c := range app.Status.Conditions {
+		if strings.Contains(c.Message, helmPassword) || strings.Contains(c.Message, ociPassword) {
+			t.Errorf("a password leaked into condition %s", c.Type)
+		}
 	}
 }

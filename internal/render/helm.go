@@ -28,8 +28,11 @@ func renderHelm(ctx context.Context, rp *repo, dir string, req Request) ([]*unst
 		return nil, err
 	}
 	if deps := chrt.Metadata.Dependencies; len(deps) > 0 {
+		if err := resolveDependencies(ctx, rp, dir, chrt, req.Dependencies, 0); err != nil {
+			return nil, fmt.Errorf("chart %s: %w", dir, err)
+		}
 		if err := action.CheckDependencies(chrt, toDependencies(deps)); err != nil {
-			return nil, fmt.Errorf("chart %s: %w (vendor dependencies with `helm dependency build`; they are never downloaded)", dir, err)
+			return nil, fmt.Errorf("chart %s: %w", dir, err)
 		}
 	}
 	vals, err := helmValues(rp, dir, opts, req.Env)

@@ -49,6 +49,10 @@ type Request struct {
 	// Application (without "$") to their checkouts, for Helm value files
 	// written "$name/path". Nothing outside each checkout is read.
 	Refs map[string]string
+	// Dependencies downloads the http(s) and oci:// dependencies of a
+	// chart that its charts/ folder lacks; nil means they must be vendored.
+	// file:// dependencies are read from Root and need no fetcher.
+	Dependencies DependencyFetcher `json:"-"`
 
 	// At most one of Helm, Kustomize and Directory may be set; setting one
 	// forces that source type. With none set the type is detected from the

@@ -40,9 +40,10 @@ type Rendered struct {
 // the others' "$ref/..." value files and renders nothing; a chart is
 // rendered at its root with its source's Helm options; the objects of all
 // sources are returned in source order. An error names the source among
-// several ("source 2 of 3").
+// several ("source 2 of 3"). deps downloads charts' dependencies (nil:
+// they must be vendored).
 func RenderSources(ctx context.Context, app *appv1.Application, revisions []string, cluster Cluster,
-	fetch FetchFunc, renderer func(context.Context, render.Request) (*render.Result, error)) (*Rendered, error) {
+	fetch FetchFunc, deps render.DependencyFetcher, renderer func(context.Context, render.Request) (*render.Result, error)) (*Rendered, error) {
 	sources := app.Spec.GetSources()
 	if len(revisions) != len(sources) {
 		return nil, fmt.Errorf("%d revisions for %d sources", len(revisions), len(sources))
@@ -75,7 +76,7 @@ func RenderSources(ctx context.Context, app *appv1.Application, revisions []stri
 			return nil, wrap(i, err)
 		}
 		req := SourceRenderRequest(app, i, revisions[i], cluster)
-		req.Root, req.Refs = f.Dir, refs
+		req.Root, req.Refs, req.Dependencies = f.Dir, refs, deps
 		if f.Chart {
 			req.Path, req.Kustomize, req.Directory = "", nil, nil
 			if req.Helm == nil {
@@ -83,6 +84,10 @@ func RenderSources(ctx context.Context, app *appv1.Application, revisions []stri
 			}
 		}
 		res, err := renderer(ctx, req)
+		if Transient(err) {
+			// Not a RenderError: it is not cached, and is tried again.
+			return nil, wrap(i, fmt.Errorf("render %s at %s: %w", DescribeSource(src), ShortRevision(revisions[i]), err))
+		}
 		if err != nil {
 			return nil, wrap(i, &RenderError{Source: DescribeSource(src), Revision: revisions[i], Err: err})
 		}

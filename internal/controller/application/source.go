@@ -128,9 +128,14 @@ func (run *run) renderGit(ctx context.Context, commit string) (renderEntry, erro
 	if err != nil {
 		return renderEntry{}, err
 	}
-	req.Root = dir
+	req.Root, req.Dependencies = dir, run.r.dependencies()
 	res, err := run.r.Render(ctx, req)
 	run.r.metrics.renders.WithLabelValues(resultLabel(err)).Inc()
+	if target.Transient(err) {
+		// A chart dependency could not be downloaded: not cached, the
+		// next reconcile tries again.
+		return renderEntry{}, fmt.Errorf("render %s at %s: %w", describeSource(run.source), shortSHA(commit), err)
+	}
 	e := renderEntry{commit: commit, spec: spec}
 	if err != nil {
 		// Render errors are cached too: the same inputs fail the same way.

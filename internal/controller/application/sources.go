@@ -51,6 +51,15 @@ func (r *Reconciler) chartSource(src appv1.ApplicationSource) bool {
 	return target.LooksLikeChart(src)
 }
 
+// dependencies downloads charts' dependencies through Charts; without
+// Charts they must be vendored.
+func (r *Reconciler) dependencies() render.DependencyFetcher {
+	if r.Charts == nil {
+		return nil
+	}
+	return target.ChartDependencies(r.Charts)
+}
+
 // resolveSource resolves revision of src, no answer older than notBefore.
 func (r *Reconciler) resolveSource(ctx context.Context, src appv1.ApplicationSource, revision string, notBefore time.Time) (string, error) {
 	if r.chartSource(src) {
@@ -146,7 +155,7 @@ func (run *run) renderSources(ctx context.Context, revisions []string) (renderEn
 		run.r.metrics.renders.WithLabelValues(resultLabel(err)).Inc()
 		return res, err
 	}
-	out, err := target.RenderSources(ctx, run.app, revisions, run.r.Cluster, run.fetchSource, renderer)
+	out, err := target.RenderSources(ctx, run.app, revisions, run.r.Cluster, run.fetchSource, run.r.dependencies(), renderer)
 	var rerr *target.RenderError
 	if err != nil && !errors.As(err, &rerr) {
 		// A fetch failed: not cached, the next reconcile asks again.

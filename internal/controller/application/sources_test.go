@@ -3,6 +3,7 @@ package application
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/render"
+	"github.com/tether-gitops/tether/internal/target"
 )
 
 // fakeCharts serves sources whose chart is set: versions resolve through
@@ -156,4 +158,44 @@ func conditionMessage(app *appv1.Application, typ appv1.ApplicationConditionType
 		}
 	}
 	return ""
+}
+
+// TestDependencyDownloadRetried: a chart dependency that cannot be
+// downloaded is a ComparisonError that, unlike a chart that fails to
+// render, is not kept: the next reconcile renders again and syncs.
+func TestDependencyDownloadRetried(t *testing.T) {
+	app := guestbook(func(a *appv1.Application) {
+		a.Spec.SyncPolicy = &appv1.SyncPolicy{Automated: &appv1.SyncPolicyAutomated{}}
+	})
+	w := newWorld(t, app, defaultProject())
+	w.r.Charts = &fakeCharts{}
+	w.repo.objects["c1"] = append(w.repo.objects["c1"], configMap("", "a", "", nil))
+	inner, calls := w.r.Render, 0
+	w.r.Render = func(ctx context.Context, req render.Request) (*render.Result, error) {
+		calls++
+		if req.Dependencies == nil {
+			t.Error("the render got no dependency fetcher although Charts is set")
+		}
+		if calls == 1 {
+			return nil, fmt.Errorf("chart app: dependency redis: %w",
+				&target.DependencyError{Repository: "https://charts.example", Chart: "redis", Version: "^1", Err: errors.New("connection refused")})
+		}
+		return inner(ctx, req)
+	}
+	reconcileOnce(t, w, "guestbook")
+	got := w.getApp(t, "guestbook")
+	msg := conditionMessage(got, appv1.ApplicationConditionComparisonError)
+	if !strings.Contains(msg, "download chart redis version ^1 of https://charts.example: connection refused") {
+		t.Errorf("ComparisonError = %q, want it to name the dependency and the cause", msg)
+	}
+	if w.liveObj(t, gvkConfigMap, "guestbook", "a") != nil {
+		t.Error("applied although the render failed")
+	}
+	reconcileOnce(t, w, "guestbook")
+	if calls != 2 {
+		t.Fatalf("rendered %d times, want the failed download tried again", calls)
+	}
+	if w.liveObj(t, gvkConfigMap, "guestbook", "a") == nil {
+		t.Error("not synced once the dependency downloaded")
+	}
 }
