@@ -30,7 +30,7 @@ func TestSmoke(t *testing.T) {
 	// requeue (3 minutes): its timeout is what it measures here.
 	c := config{apps: 20, helmApps: 3, tries: 2, idle: 2 * time.Second, tether: bin, out: report,
 		seriesPushes: 2, onboardTries: 1, onboardTimeout: 5 * time.Second,
-		scenarios: "cold,idle,monorepo,push,series,drift,onboard,cold-prestart,helm"}
+		scenarios: "cold,idle,monorepo,push,series,drift,onboard,cold-prestart,helm,chart"}
 	if err := run(context.Background(), c, testWriter{t}); err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Cold sync", "Idle", "Monorepo", "Push to deploy", "Push series", "Drift", "Onboarding", "before the controller starts", "Helm at scale", "ratio"} {
+	for _, want := range []string{"Cold sync", "Idle", "Monorepo", "Push to deploy", "Push series", "Drift", "Onboarding", "before the controller starts", "Helm at scale", "ratio", "Charts of a Helm repository", "served 1 index.yaml and 1 chart archive"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("report lacks %q:\n%s", want, b)
 		}

@@ -37,14 +37,14 @@ type config struct {
 
 func main() {
 	var c config
-	flag.IntVar(&c.apps, "apps", 1000, "Applications of one ConfigMap each for the cold sync, idle and monorepo scenarios")
+	flag.IntVar(&c.apps, "apps", 1000, "Applications of one ConfigMap each for the cold sync, idle, monorepo and chart scenarios")
 	flag.IntVar(&c.helmApps, "helm-apps", 1000, "Applications of the web chart (a Deployment, a Service and a ConfigMap) for the Helm scenario")
 	flag.IntVar(&c.tries, "tries", 20, "tries of the drift and push scenarios")
 	flag.IntVar(&c.pollTries, "poll-tries", 3, "tries of the push scenario without webhook (each waits for the periodic reconcile)")
 	flag.DurationVar(&c.idle, "idle", 2*time.Minute, "window of the idle measurement")
 	flag.StringVar(&c.tether, "tether", "bin/tether", "the tether binary under test")
 	flag.StringVar(&c.out, "o", "", "write the Markdown report here (default stdout)")
-	flag.StringVar(&c.scenarios, "scenarios", "cold,idle,monorepo,push,series,drift,onboard,helm", "scenarios to run, in order (also cold-prestart: the apps created before the controller starts)")
+	flag.StringVar(&c.scenarios, "scenarios", "cold,idle,monorepo,push,series,drift,onboard,helm,chart", "scenarios to run, in order (also cold-prestart: the apps created before the controller starts)")
 	flag.IntVar(&c.seriesPushes, "series-pushes", 20, "pushes of the push series scenario")
 	flag.DurationVar(&c.seriesInterval, "series-interval", 5*time.Second, "time from push to push in the push series scenario")
 	flag.IntVar(&c.onboardTries, "onboard-tries", 10, "tries of the onboarding scenario, with and without webhook each")
@@ -148,6 +148,15 @@ func runScenario(ctx context.Context, e *env, c config, s string, r *report) err
 			return err
 		}
 		r.cold("Helm at scale: the web chart (a Deployment with 2 replicas, a Service, a ConfigMap) per Application", res)
+	case "chart":
+		res, err := e.chartCold(ctx, "chart", c.apps)
+		if err != nil {
+			return err
+		}
+		if res.ceiling, err = e.ceiling(ctx, "ceiling-chart", c.apps); err != nil {
+			return err
+		}
+		r.charts(res)
 	case "idle":
 		res, err := e.idle(ctx, c.idle)
 		if err != nil {

@@ -207,6 +207,26 @@ func (e *env) coldSync(ctx context.Context, prefix string, n int, helm, prestart
 	if err != nil {
 		return coldResult{}, err
 	}
+	apps := make([]*unstructured.Unstructured, n)
+	for i := range n {
+		path := fmt.Sprintf("apps/app-%05d", i)
+		if helm {
+			path = "charts/web"
+		}
+		apps[i] = appManifest(fmt.Sprintf("%s-%05d", prefix, i), url, path, ns, helm)
+	}
+	return e.coldRun(ctx, prefix, apps, syncedHealthy(commit), prestart)
+}
+
+// coldRun syncs apps from a cold start, no other Application and a fresh
+// controller, until each satisfies done; with prestart the Applications
+// exist before the controller starts, and the clock starts with it.
+func (e *env) coldRun(ctx context.Context, prefix string, apps []*unstructured.Unstructured, done func(*unstructured.Unstructured) bool, prestart bool) (coldResult, error) {
+	n := len(apps)
+	names := map[string]bool{}
+	for _, a := range apps {
+		names[a.GetName()] = true
+	}
 	// A cold start: no other Application, a fresh controller.
 	if err := e.dyn.Resource(appsGVR).Namespace("argocd").DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
 		return coldResult{}, err
@@ -214,17 +234,6 @@ func (e *env) coldSync(ctx context.Context, prefix string, n int, helm, prestart
 	if e.controller != nil {
 		e.controller.stop()
 		e.controller = nil
-	}
-	apps := make([]*unstructured.Unstructured, n)
-	names := map[string]bool{}
-	for i := range n {
-		name := fmt.Sprintf("%s-%05d", prefix, i)
-		path := fmt.Sprintf("apps/app-%05d", i)
-		if helm {
-			path = "charts/web"
-		}
-		apps[i] = appManifest(name, url, path, ns, helm)
-		names[name] = true
 	}
 	if prestart {
 		if err := e.createApps(ctx, apps); err != nil {
@@ -249,7 +258,7 @@ func (e *env) coldSync(ctx context.Context, prefix string, n int, helm, prestart
 			return coldResult{}, err
 		}
 	}
-	if err := e.waitApps(ctx, names, syncedHealthy(commit)); err != nil {
+	if err := e.waitApps(ctx, names, done); err != nil {
 		return coldResult{}, fmt.Errorf("cold sync %s: %w (controller log: %s)", prefix, err, e.controller.logFile)
 	}
 	res := coldResult{apps: n, duration: time.Since(start), cpu: e.controller.cpu() - cpu0}

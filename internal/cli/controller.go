@@ -46,6 +46,7 @@ probes (/healthz, /readyz) on --health-addr.`,
 	f.Float32Var(&opts.KubeQPS, "kube-qps", opts.KubeQPS, "queries per second to the Kubernetes API")
 	f.IntVar(&opts.KubeBurst, "kube-burst", opts.KubeBurst, "burst of queries to the Kubernetes API")
 	f.StringVar(&opts.RepoCacheDir, "repo-cache-dir", opts.RepoCacheDir, "where Git repositories are cached")
+	f.StringVar(&opts.RegistryConfig, "registry-config", "", "Docker config JSON (as ~/.docker/config.json or a mounted dockerconfigjson Secret) whose auths authenticate to OCI registries no repository Secret matches; credential helpers are not run")
 	f.DurationVar(&opts.CheckoutRetention, "checkout-retention", opts.CheckoutRetention, "how long a checkout of a commit no Application uses is kept in the cache; 0 keeps them all")
 	f.StringVar(&opts.MetricsAddr, "metrics-addr", opts.MetricsAddr, "Prometheus metrics address; 0 disables")
 	f.StringVar(&opts.HealthAddr, "health-addr", opts.HealthAddr, "health probe address; 0 disables")

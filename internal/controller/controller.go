@@ -61,6 +61,9 @@ type Options struct {
 	KubeQPS                            float32
 	KubeBurst                          int
 	RepoCacheDir                       string
+	// RegistryConfig is a Docker config JSON whose "auths" authenticate
+	// to OCI registries that no repository Secret matches.
+	RegistryConfig string
 	// CheckoutRetention is how long an unused checkout is kept; 0 keeps
 	// them all.
 	CheckoutRetention       time.Duration
@@ -288,7 +291,7 @@ func setup(ctx context.Context, mgr manager.Manager, cfg *rest.Config, opts Opti
 	renderer := render.NewRenderer()
 	charts := chartSources(mgr.GetClient(), opts.Namespace,
 		helmrepo.New(helmrepo.Options{CacheDir: filepath.Join(opts.RepoCacheDir, "charts")}),
-		oci.New(oci.Options{CacheDir: filepath.Join(opts.RepoCacheDir, "oci")}))
+		oci.New(oci.Options{CacheDir: filepath.Join(opts.RepoCacheDir, "oci"), RegistryConfig: opts.RegistryConfig}))
 	r = &application.Reconciler{
 		Client:    mgr.GetClient(),
 		Live:      liveCache,

@@ -93,7 +93,7 @@ func (r *Reconciler) stillQuiet(ctx context.Context, key client.ObjectKey, u *un
 	}
 	revisions := make([]string, len(q.sources))
 	for i, src := range q.sources {
-		rev, err := r.resolveSource(ctx, src, src.TargetRevision, time.Time{})
+		rev, err := r.resolveSource(ctx, src, src.TargetRevision, time.Time{}, false)
 		if err != nil {
 			r.quiet.apps.Delete(key)
 			return false

@@ -25,14 +25,15 @@ func (run *run) resolve(ctx context.Context) bool {
 	// older than itself, which may predate the commit that created it (an
 	// ApplicationSet's new folder, say).
 	var notBefore time.Time
+	lenient := false
 	switch {
 	case run.hardRefresh:
 		notBefore = time.Now()
 	case run.orig.Status.Sync.Revision == "" && len(run.orig.Status.Sync.Revisions) == 0:
 		// Creation times are truncated to the second: round up.
-		notBefore = run.app.CreationTimestamp.Add(time.Second)
+		notBefore, lenient = run.app.CreationTimestamp.Add(time.Second), true
 	}
-	revisions, err := run.resolveAll(ctx, nil, notBefore)
+	revisions, err := run.resolveAll(ctx, nil, notBefore, lenient)
 	if err != nil {
 		run.conditions.set(appv1.ApplicationConditionComparisonError, err.Error())
 		run.app.Status.Sync.Status = appv1.SyncStatusCodeUnknown

@@ -61,12 +61,20 @@ func (r *Reconciler) dependencies() render.DependencyFetcher {
 }
 
 // resolveSource resolves revision of src, no answer older than notBefore.
-func (r *Reconciler) resolveSource(ctx context.Context, src appv1.ApplicationSource, revision string, notBefore time.Time) (string, error) {
+// A lenient notBefore (a new Application's) binds a chart source only when
+// the answer at hand fails: a chart published after it was read is found,
+// while a thousand new Applications of one chart share one index.
+func (r *Reconciler) resolveSource(ctx context.Context, src appv1.ApplicationSource, revision string, notBefore time.Time, lenient bool) (string, error) {
 	if r.chartSource(src) {
 		if r.Charts == nil {
 			return "", errors.New("chart and OCI sources are not configured in this controller")
 		}
 		src.TargetRevision = revision
+		if lenient {
+			if rev, err := r.Charts.Resolve(ctx, src, time.Time{}); err == nil {
+				return rev, nil
+			}
+		}
 		return r.Charts.Resolve(ctx, src, notBefore)
 	}
 	return r.Revisions.Resolve(ctx, r.Source, src.RepoURL, revision, notBefore)
@@ -75,14 +83,14 @@ func (r *Reconciler) resolveSource(ctx context.Context, src appv1.ApplicationSou
 // resolveAll resolves every source. targets, when set, replace the
 // sources' target revisions position by position ("" keeps the source's):
 // an operation's revisions, a rollback's history entry.
-func (run *run) resolveAll(ctx context.Context, targets []string, notBefore time.Time) ([]string, error) {
+func (run *run) resolveAll(ctx context.Context, targets []string, notBefore time.Time, lenient bool) ([]string, error) {
 	out := make([]string, len(run.sources))
 	for i, src := range run.sources {
 		rev := src.TargetRevision
 		if i < len(targets) && targets[i] != "" {
 			rev = targets[i]
 		}
-		got, err := run.r.resolveSource(ctx, src, rev, notBefore)
+		got, err := run.r.resolveSource(ctx, src, rev, notBefore, lenient)
 		if err != nil {
 			return nil, run.sourceError(i, err)
 		}

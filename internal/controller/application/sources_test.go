@@ -199,3 +199,44 @@ func TestDependencyDownloadRetried(t *testing.T) {
 		t.Error("not synced once the dependency downloaded")
 	}
 }
+
+// notBeforeCharts records the notBefore of each Resolve; an answer with no
+// bound ("from the cache") fails when stale is set.
+type notBeforeCharts struct {
+	fakeCharts
+	stale bool
+	asked []time.Time
+}
+
+func (f *notBeforeCharts) Resolve(ctx context.Context, src appv1.ApplicationSource, notBefore time.Time) (string, error) {
+	f.asked = append(f.asked, notBefore)
+	if f.stale && notBefore.IsZero() {
+		return "", errors.New("no version matches")
+	}
+	return "1.0.0", nil
+}
+
+// TestNewChartAppSharesTheIndex: a new Application of a chart takes the
+// index at hand, as every other new Application does, and asks for a
+// fresher one only when that answer fails.
+func TestNewChartAppSharesTheIndex(t *testing.T) {
+	for _, stale := range []bool{false, true} {
+		app := guestbook(func(a *appv1.Application) {
+			a.Spec.Source = &appv1.ApplicationSource{RepoURL: "https://charts.example", Chart: "redis", TargetRevision: "^1.0"}
+		})
+		w := newWorld(t, app, defaultProject())
+		charts := &notBeforeCharts{stale: stale}
+		w.r.Charts = charts
+		reconcileOnce(t, w, "guestbook")
+		want := 1
+		if stale {
+			want = 2
+		}
+		if len(charts.asked) != want || !charts.asked[0].IsZero() || stale && charts.asked[1].IsZero() {
+			t.Errorf("stale=%v: resolved with notBefore %v, want the cached answer first and a bound one only when it fails", stale, charts.asked)
+		}
+		if got := w.getApp(t, "guestbook"); got.Status.Sync.Revision != "1.0.0" {
+			t.Errorf("stale=%v: revision = %q", stale, got.Status.Sync.Revision)
+		}
+	}
+}

@@ -212,7 +212,7 @@ func (run *run) runOperation(ctx context.Context, op appv1.Operation) bool {
 // revision, narrowed to op.Resources when it names some.
 func (run *run) operationTargets(ctx context.Context, sop *appv1.SyncOperation) ([]*unstructured.Unstructured, error) {
 	if targets := run.operationRevisions(sop); run.differs(targets) {
-		revisions, err := run.resolveAll(ctx, targets, time.Now())
+		revisions, err := run.resolveAll(ctx, targets, time.Now(), false)
 		if err != nil {
 			return nil, err
 		}

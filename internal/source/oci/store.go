@@ -26,6 +26,7 @@ import (
 	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry/remote"
 	"oras.land/oras-go/v2/registry/remote/auth"
+	"oras.land/oras-go/v2/registry/remote/credentials"
 	"oras.land/oras-go/v2/registry/remote/errcode"
 
 	"github.com/tether-gitops/tether/internal/source/archive"
@@ -88,6 +89,12 @@ type Options struct {
 	// HTTPClient builds the transport's client: TLS and proxies only, the
 	// credentials go through the registry's auth flow.
 	HTTPClient func(*repo.Credentials, []byte) (*http.Client, error)
+	// RegistryConfig is a Docker config JSON file (~/.docker/config.json,
+	// Helm's registry config) whose "auths" authenticate to registries no
+	// repository Secret matches, each only to its own host. Credential
+	// helpers it names are never run. Read again on each use, so that a
+	// mounted Secret's update takes effect.
+	RegistryConfig string
 }
 
 // Store is safe for concurrent use.
@@ -314,12 +321,19 @@ func (s *Store) remote(r Ref) (*remote.Repository, error) {
 	}
 	client := &auth.Client{Client: hc, Cache: auth.NewCache()}
 	client.SetUserAgent("tether")
-	if c := r.Creds; c.HasCredentials() {
+	switch c := r.Creds; {
+	case c.HasCredentials():
 		cred := auth.Credential{Username: c.Username, Password: c.Password}
 		if c.BearerToken != "" {
 			cred = auth.Credential{AccessToken: c.BearerToken}
 		}
 		client.Credential = auth.StaticCredential(rep.Reference.Registry, cred)
+	case s.opts.RegistryConfig != "":
+		store, err := credentials.NewFileStore(s.opts.RegistryConfig)
+		if err != nil {
+			return nil, fmt.Errorf("oci repository %s: registry config: %w", r.Repository, err)
+		}
+		client.Credential = credentials.Credential(store)
 	}
 	rep.Client = client
 	return rep, nil

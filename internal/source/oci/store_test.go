@@ -2,7 +2,9 @@ package oci_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -152,5 +154,49 @@ func TestOnePullForMany(t *testing.T) {
 	}
 	if got := reg.Requests("GET /v2/charts/web/blobs/"); len(got) != 1 {
 		t.Errorf("blob pulls %v, want 1 (the chart layer)", got)
+	}
+}
+
+// TestRegistryConfig: a Docker config JSON authenticates to the registry
+// it names when no repository Secret matches, and its other entries go to
+// no one.
+func TestRegistryConfig(t *testing.T) {
+	reg := ociregistry.New(t, ociregistry.WithBasicAuth("puller", "docker-pw"))
+	reg.PushChart(t, "charts/web", chartrepo.Chart{Name: "web", Version: "1.0.0"})
+	write := func(json string) string {
+		p := filepath.Join(t.TempDir(), "config.json")
+		if err := os.WriteFile(p, []byte(json), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	basic := func(user, pass string) string {
+		return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+	}
+	tests := []struct {
+		name, config string
+		wantErr      error
+	}{
+		{name: "auths entry of the registry", config: fmt.Sprintf(`{"auths":{%q:{"auth":%q},"other.example":{"auth":%q}}}`,
+			reg.Host, basic("puller", "docker-pw"), basic("other", "other-pw"))},
+		{name: "username and password fields", config: fmt.Sprintf(`{"auths":{%q:{"username":"puller","password":"docker-pw"}}}`, reg.Host)},
+		{name: "entry of another registry only", config: fmt.Sprintf(`{"auths":{"other.example":{"auth":%q}}}`, basic("other", "other-pw")),
+			wantErr: oci.ErrUnauthorized},
+		{name: "credential helper never run", config: `{"credsStore":"evil","credHelpers":{"` + reg.Host + `":"evil"}}`,
+			wantErr: oci.ErrUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := oci.New(oci.Options{CacheDir: t.TempDir(), RegistryConfig: write(tt.config)})
+			_, err := s.Resolve(context.Background(), ref(reg, "charts/web", nil), "1.0.0", time.Time{})
+			if tt.wantErr == nil && err != nil || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Resolve = %v, want %v", err, tt.wantErr)
+			}
+		})
+	}
+	for _, a := range reg.Authorizations() {
+		if strings.Contains(a, basic("other", "other-pw")) {
+			t.Errorf("the credentials of another registry were sent: %s", a)
+		}
 	}
 }
