@@ -11,12 +11,12 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -24,6 +24,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/registry"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	helmregistry "helm.sh/helm/v4/pkg/registry"
 	"oras.land/oras-go/v2"
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/content/memory"
@@ -135,8 +136,27 @@ func (r *Registry) Authorizations() []string {
 func (r *Registry) PushChart(t testing.TB, repository string, c chartrepo.Chart) string {
 	t.Helper()
 	_, body := chartrepo.Package(t, c)
-	config, _ := json.Marshal(map[string]string{"name": c.Name, "version": c.Version, "apiVersion": "v2"})
-	return r.push(t, repository, strings.ReplaceAll(c.Version, "+", "_"), HelmConfigMediaType, config, HelmChartMediaType, body, "")
+	opts := []helmregistry.ClientOption{
+		helmregistry.ClientOptWriter(io.Discard),
+		helmregistry.ClientOptHTTPClient(r.client().Client),
+		// Never the user's own registry logins.
+		helmregistry.ClientOptCredentialsFile(filepath.Join(t.TempDir(), "registry.json")),
+	}
+	if r.user != "" {
+		opts = append(opts, helmregistry.ClientOptBasicAuth(r.user, r.pass))
+	}
+	if r.PlainHTTP {
+		opts = append(opts, helmregistry.ClientOptPlainHTTP())
+	}
+	client, err := helmregistry.NewClient(opts...)
+	if err != nil {
+		t.Fatalf("ociregistry: helm registry client: %v", err)
+	}
+	res, err := client.Push(body, r.Host+"/"+repository+":"+c.Version, helmregistry.PushOptStrictMode(false))
+	if err != nil {
+		t.Fatalf("ociregistry: helm push %s:%s: %v", repository, c.Version, err)
+	}
+	return res.Manifest.Digest
 }
 
 // PushManifests pushes files (path → content) as an artifact of one
