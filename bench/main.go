@@ -33,6 +33,7 @@ type config struct {
 	seriesInterval        time.Duration
 	onboardTries          int
 	onboardTimeout        time.Duration
+	onboardPoll           time.Duration
 }
 
 func main() {
@@ -48,7 +49,8 @@ func main() {
 	flag.IntVar(&c.seriesPushes, "series-pushes", 20, "pushes of the push series scenario")
 	flag.DurationVar(&c.seriesInterval, "series-interval", 5*time.Second, "time from push to push in the push series scenario")
 	flag.IntVar(&c.onboardTries, "onboard-tries", 10, "tries of the onboarding scenario, with and without webhook each")
-	flag.DurationVar(&c.onboardTimeout, "onboard-timeout", time.Minute, "per-try timeout of the onboarding scenario")
+	flag.DurationVar(&c.onboardTimeout, "onboard-timeout", time.Minute, "per-try timeout of the onboarding scenario with a webhook")
+	flag.DurationVar(&c.onboardPoll, "onboard-poll", 30*time.Second, "requeueAfterSeconds of the ApplicationSet onboarding without a webhook; each try is given this plus 2 s, the target")
 	flag.StringVar(&c.profile, "profile", "", "write CPU profiles of the API server and the controller (cold sync) and the API server's requests (idle) to this folder")
 	flag.IntVar(&c.profileSeconds, "profile-seconds", 20, "length of the CPU profiles taken from the start of a cold sync")
 	flag.BoolVar(&c.keep, "keep", false, "keep the work folder (controller logs, control plane logs) after the run")
@@ -193,11 +195,11 @@ func runScenario(ctx context.Context, e *env, c config, s string, r *report) err
 	case "onboard":
 		var rs []onboardResult
 		for _, webhook := range []bool{true, false} {
-			prefix := "onboard-hook"
+			prefix, timeout, requeue := "onboard-hook", c.onboardTimeout, time.Duration(0)
 			if !webhook {
-				prefix = "onboard-poll"
+				prefix, timeout, requeue = "onboard-poll", c.onboardPoll+2*time.Second, c.onboardPoll
 			}
-			res, err := e.onboard(ctx, prefix, c.onboardTries, webhook, c.onboardTimeout)
+			res, err := e.onboard(ctx, prefix, c.onboardTries, webhook, timeout, requeue)
 			if err != nil {
 				return err
 			}
@@ -228,8 +230,8 @@ func (r *report) header(c config) {
 	if c.controllerFlags != "" {
 		flags = fmt.Sprintf(" -controller-flags %q", c.controllerFlags)
 	}
-	fmt.Fprintf(r, "- command: `go run ./bench -apps %d -helm-apps %d -tries %d -poll-tries %d -idle %s -series-pushes %d -series-interval %s -onboard-tries %d -onboard-timeout %s -scenarios %s%s`\n\n",
-		c.apps, c.helmApps, c.tries, c.pollTries, c.idle, c.seriesPushes, c.seriesInterval, c.onboardTries, c.onboardTimeout, c.scenarios, flags)
+	fmt.Fprintf(r, "- command: `go run ./bench -apps %d -helm-apps %d -tries %d -poll-tries %d -idle %s -series-pushes %d -series-interval %s -onboard-tries %d -onboard-timeout %s -onboard-poll %s -scenarios %s%s`\n\n",
+		c.apps, c.helmApps, c.tries, c.pollTries, c.idle, c.seriesPushes, c.seriesInterval, c.onboardTries, c.onboardTimeout, c.onboardPoll, c.scenarios, flags)
 }
 
 func (r *report) cold(title string, res coldResult) {

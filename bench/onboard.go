@@ -20,6 +20,7 @@ var appSetsGVR = appv1.GroupVersion.WithResource("applicationsets")
 // finished within the per-try timeout, and how many did not.
 type onboardResult struct {
 	webhook  bool
+	requeue  time.Duration // the ApplicationSet's requeueAfterSeconds, 0 for the default
 	timeout  time.Duration
 	d        []time.Duration
 	timedOut int
@@ -27,15 +28,19 @@ type onboardResult struct {
 
 // appSetManifest is an ApplicationSet with a Git directory generator over
 // apps/prod/* of repoURL: one automated Application per folder.
-func appSetManifest(name, repoURL, ns string) *unstructured.Unstructured {
+func appSetManifest(name, repoURL, ns string, requeue time.Duration) *unstructured.Unstructured {
+	git := map[string]any{
+		"repoURL": repoURL, "revision": "main",
+		"directories": []any{map[string]any{"path": "apps/prod/*"}},
+	}
+	if requeue > 0 {
+		git["requeueAfterSeconds"] = int64(requeue / time.Second)
+	}
 	return &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet",
 		"metadata": map[string]any{"name": name, "namespace": "argocd"},
 		"spec": map[string]any{
-			"generators": []any{map[string]any{"git": map[string]any{
-				"repoURL": repoURL, "revision": "main",
-				"directories": []any{map[string]any{"path": "apps/prod/*"}},
-			}}},
+			"generators": []any{map[string]any{"git": git}},
 			"template": map[string]any{
 				"metadata": map[string]any{"name": name + "-{{path.basename}}"},
 				"spec": map[string]any{
@@ -54,8 +59,8 @@ func appSetManifest(name, repoURL, ns string) *unstructured.Unstructured {
 // push webhook or not, and the try lasts until the ConfigMap is live: the
 // ApplicationSet generated the Application, which synced. A try that takes
 // longer than timeout counts as timed out and the next one starts.
-func (e *env) onboard(ctx context.Context, prefix string, tries int, webhook bool, timeout time.Duration) (onboardResult, error) {
-	res := onboardResult{webhook: webhook, timeout: timeout}
+func (e *env) onboard(ctx context.Context, prefix string, tries int, webhook bool, timeout, requeue time.Duration) (onboardResult, error) {
+	res := onboardResult{webhook: webhook, timeout: timeout, requeue: requeue}
 	ns := prefix + "-dest"
 	if err := e.namespace(ctx, ns); err != nil {
 		return res, err
@@ -64,7 +69,7 @@ func (e *env) onboard(ctx context.Context, prefix string, tries int, webhook boo
 	if err != nil {
 		return res, err
 	}
-	set := appSetManifest(prefix, url, ns)
+	set := appSetManifest(prefix, url, ns, requeue)
 	if _, err := e.dyn.Resource(appSetsGVR).Namespace("argocd").Create(ctx, set, metav1.CreateOptions{}); err != nil {
 		return res, err
 	}
@@ -119,6 +124,9 @@ func (r *report) onboard(rs []onboardResult) {
 	fmt.Fprint(r, "| announced by | tries | within the timeout | p50 | p95 | max | per-try timeout |\n|---|---|---|---|---|---|---|\n")
 	for _, res := range rs {
 		by := "periodic requeue (no webhook)"
+		if res.requeue > 0 {
+			by = fmt.Sprintf("its poll every %s (no webhook; requeueAfterSeconds)", res.requeue)
+		}
 		if res.webhook {
 			by = "signed push webhook"
 		}

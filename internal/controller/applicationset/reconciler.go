@@ -55,6 +55,9 @@ type Reconciler struct {
 	inbox     *inbox
 	// fresh is how fresh each ApplicationSet's next revisions must be.
 	fresh marks
+	// polled is when each ApplicationSet last asked its repositories
+	// afresh: it polls them once per requeue interval.
+	polled marks
 }
 
 func (r *Reconciler) reader() client.Reader {
@@ -82,6 +85,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.reader().Get(ctx, req.NamespacedName, set); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.fresh.forget(req.NamespacedName)
+			r.polled.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}

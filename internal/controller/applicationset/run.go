@@ -81,15 +81,21 @@ func (run *run) execute(ctx context.Context) {
 // generate runs the generators. On failure nothing else runs: no
 // Application is created, changed or deleted this round.
 //
-// Revisions are resolved afresh after a refresh annotation, no older than
-// the news that asked for this generation (see Reconciler.RevisionMoved
-// and Pushed), else through the revision cache.
+// Revisions are resolved afresh after a refresh annotation and once per
+// requeue interval (the ApplicationSet's poll of its repositories: a commit
+// nobody announced is seen within that interval), no older than the news
+// that asked for this generation (see Reconciler.RevisionMoved and Pushed),
+// else through the revision cache.
 func (run *run) generate(ctx context.Context) bool {
 	key := client.ObjectKeyFromObject(run.set)
 	mark := run.r.fresh.get(key)
 	notBefore := mark
-	if run.refresh {
-		notBefore = time.Now()
+	now := time.Now()
+	// The requeue fires a little after the interval; a second of slack
+	// keeps a poll from slipping to the next one.
+	if run.refresh || now.Sub(run.r.polled.get(key)) >= appset.RequeueAfter(run.set)-time.Second {
+		notBefore = now
+		run.r.polled.set(key, now)
 	}
 	g := &appset.Generator{
 		Repos:    &cachedRepos{repos: run.r.Repos, cache: run.r.Revisions, notBefore: notBefore},

@@ -3,6 +3,8 @@ package applicationset
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +23,7 @@ import (
 	appv1 "github.com/tether-gitops/tether/api/v1alpha1"
 	"github.com/tether-gitops/tether/internal/apply"
 	"github.com/tether-gitops/tether/internal/appset"
+	gitsource "github.com/tether-gitops/tether/internal/source/git"
 )
 
 // drain returns the events recorded so far.
@@ -463,4 +466,62 @@ func TestRequestRefresh(t *testing.T) {
 	}
 	// A failure is only logged.
 	run.requestRefresh(context.Background(), liveApp("gone", "", "", ""))
+}
+
+// pollRepos is one repository at commit c1 holding apps/prod/a,
+// counting the resolves that reach it.
+type pollRepos struct {
+	dir      string
+	resolves int
+}
+
+func (r *pollRepos) Resolve(context.Context, string, string) (string, error) {
+	r.resolves++
+	return "c1", nil
+}
+
+func (r *pollRepos) Checkout(context.Context, string, string) (string, error) { return r.dir, nil }
+
+// TestPollsOncePerRequeueInterval: an ApplicationSet asks its repositories
+// afresh once per requeue interval (a commit nobody announced is seen by
+// then), and through the revision cache in between.
+func TestPollsOncePerRequeueInterval(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "apps/prod/a"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	repos := &pollRepos{dir: dir}
+	r := &Reconciler{Client: newFakeClient(t), Repos: repos, Revisions: gitsource.NewRevisionCache(time.Hour)}
+	r.Init()
+	spec := map[string]any{
+		"generators": []any{map[string]any{"git": map[string]any{"repoURL": "https://git.example/r.git", "revision": "main",
+			"requeueAfterSeconds": int64(60), "directories": []any{map[string]any{"path": "apps/prod/*"}}}}},
+		"template": map[string]any{
+			"metadata": map[string]any{"name": "{{path.basename}}"},
+			"spec": map[string]any{"project": "default",
+				"source":      map[string]any{"repoURL": "https://git.example/r.git", "path": "{{path}}"},
+				"destination": map[string]any{"server": "https://kubernetes.default.svc", "namespace": "x"}},
+		},
+	}
+	generate := func() {
+		t.Helper()
+		run, err := newRun(r, newSet("s", "argocd", spec))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !run.generate(context.Background()) {
+			t.Fatalf("generate: %v", run.generateErr)
+		}
+	}
+	generate()
+	generate()
+	if repos.resolves != 1 {
+		t.Fatalf("%d resolves for two generations within the interval, want 1 (the first a poll, the second from the cache)", repos.resolves)
+	}
+	key := types.NamespacedName{Namespace: "argocd", Name: "s"}
+	r.polled.m[key] = time.Now().Add(-time.Minute)
+	generate()
+	if repos.resolves != 2 {
+		t.Errorf("%d resolves once the interval passed, want a poll", repos.resolves)
+	}
 }
