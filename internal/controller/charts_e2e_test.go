@@ -123,13 +123,24 @@ func TestHelmRepositoryBadInput(t *testing.T) {
 }
 
 // TestChartWithValuesFromGit: the common migration shape, a chart from a
-// Helm repository with its values in the team's Git repository through
-// $values; a values commit rolls out.
+// Helm repository or an OCI registry with its values in the team's Git
+// repository through $values; a values commit rolls out.
 func TestChartWithValuesFromGit(t *testing.T) {
 	cluster.Require(t)
 	t.Parallel()
 	charts := chartrepo.New(t)
 	charts.Publish(t, chartrepo.Chart{Name: "greeter", Version: "1.0.0"})
+	reg := ociregistry.New(t)
+	reg.PushChart(t, "charts/greeter", chartrepo.Chart{Name: "greeter", Version: "1.0.0"})
+	t.Run("helm repository", func(t *testing.T) { chartWithValuesFromGit(t, charts.URL) })
+	t.Run("oci registry", func(t *testing.T) {
+		repoSecret(t, "cvg-oci-"+cluster.Namespace(t), map[string]string{"type": "oci", "url": "oci://" + reg.Host + "/charts", "insecureOCIForceHttp": "true"})
+		chartWithValuesFromGit(t, "oci://"+reg.Host+"/charts")
+	})
+}
+
+func chartWithValuesFromGit(t *testing.T, chartRepo string) {
+	t.Parallel()
 	srv := gittest.NewServer(t)
 	values := srv.NewRepo("chart-values", map[string]string{"greeter/values.yaml": "greeting: from-git\n"})
 	ns := cluster.Namespace(t)
@@ -155,7 +166,7 @@ spec:
   syncPolicy:
     automated: {}
     syncOptions: [CreateNamespace=true]
-`, name, charts.URL, values.URL, ns), nil)
+`, name, chartRepo, values.URL, ns), nil)
 	at := func(want ...string) func(*appv1.Application) bool {
 		return func(app *appv1.Application) bool {
 			return app.Status.Sync.Status == appv1.SyncStatusCodeSynced && strings.Join(app.Status.Sync.Revisions, ",") == strings.Join(want, ",")
