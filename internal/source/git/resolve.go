@@ -189,7 +189,7 @@ func (s *Store) ChangedFiles(ctx context.Context, repoURL, from, to string) ([]s
 		commits = append(commits, from)
 	}
 	var paths []string
-	err := s.withCommits(ctx, repoURL, commits, func(_ *filesystem.Storage, c []*object.Commit) error {
+	err := s.withCommits(ctx, repoURL, commits, func(st *filesystem.Storage, c []*object.Commit) error {
 		trees := make([]*object.Tree, 2)
 		for i, commit := range c {
 			tree, err := commit.Tree()
@@ -198,27 +198,11 @@ func (s *Store) ChangedFiles(ctx context.Context, repoURL, from, to string) ([]s
 			}
 			trees[i] = tree
 		}
-		changes, err := object.DiffTreeWithOptions(ctx, trees[1], trees[0], nil)
-		if err != nil {
-			return err
-		}
-		paths = changedPaths(changes)
-		return nil
+		var err error
+		paths, err = treeDiff(ctx, st, trees[1], trees[0])
+		return err
 	})
 	return paths, err
-}
-
-func changedPaths(changes object.Changes) []string {
-	var paths []string
-	for _, ch := range changes {
-		for _, name := range []string{ch.From.Name, ch.To.Name} {
-			if name != "" {
-				paths = append(paths, name)
-			}
-		}
-	}
-	slices.Sort(paths)
-	return slices.Compact(paths)
 }
 
 // withCommits makes the commits present, then runs fn with them while it
